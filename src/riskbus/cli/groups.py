@@ -1,0 +1,18 @@
+"""The list of command groups: each entry is a module exposing ``register(app)``."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+__all__ = ["GROUPS", "register"]
+
+#: Modules under ``riskbus.cli`` that add commands to the app, in help order.
+GROUPS: list[str] = []
+
+
+def register(app: typer.Typer) -> None:
+    """Import every group module and let it add its commands to ``app``."""
+    for name in GROUPS:
+        importlib.import_module(f"riskbus.cli.{name}").register(app)
