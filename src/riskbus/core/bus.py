@@ -297,7 +297,7 @@ class EventBus:
             handlers.append((executor[0], executor[1], self._seen_for(executor[1])))
         for sub in self._subscriptions:
             topic = sub.topic
-            if topic == "*" or topic == name or (not isinstance(topic, str) and topic in mro):
+            if topic in ("*", name) or (not isinstance(topic, str) and topic in mro):
                 handlers.append((sub.handler, sub.component, self._seen_for(sub.component)))
         self._routes[message_type] = handlers
         return handlers
@@ -308,7 +308,10 @@ class EventBus:
         self.failures += 1
         handler_name = getattr(handler, "__qualname__", repr(handler))
         log.error(
-            "handler %s failed on %s: %s", handler_name, type(message).__name__, error,
+            "handler %s failed on %s: %s",
+            handler_name,
+            type(message).__name__,
+            error,
             exc_info=error,
         )
         if isinstance(message, HandlerFailed):

@@ -253,9 +253,7 @@ class Simulator:
                 return True
         return False
 
-    def run_until(
-        self, until: int | Callable[[], bool], timeout: int | None = None
-    ) -> bool:
+    def run_until(self, until: int | Callable[[], bool], timeout: int | None = None) -> bool:
         """Run to a time, or until a predicate holds.
 
         ``run_until(t)`` fires every item due at or before ``t`` and leaves the clock at
