@@ -1,0 +1,33 @@
+"""The README's Python examples run as written (in order, in one namespace)."""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+
+
+def test_readme_python_examples_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    blocks = python_blocks()
+    assert len(blocks) >= 2
+    module = types.ModuleType("readme_examples")  # msgspec resolves annotations via the module
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    namespace = module.__dict__
+    for block in blocks:
+        exec(compile(block, str(README), "exec"), namespace)
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 10 + 60  # one line per virtual minute: 10, then an hour
+    events = namespace["events"]
+    assert isinstance(events, list) and len(events) == 60  # an hour of ticks, read back typed
