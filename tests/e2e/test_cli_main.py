@@ -1,0 +1,83 @@
+"""The `riskbus` command: version, usage errors, and error-to-exit-code mapping."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+import typer
+
+from riskbus import __version__
+from riskbus.cli import main as cli
+from riskbus.core.errors import (
+    ConfigError,
+    OperationalError,
+    RiskbusError,
+    StrategyError,
+    TransientError,
+)
+
+
+@pytest.fixture
+def failing_command() -> Iterator[list[Exception]]:
+    """Register a hidden command that raises whatever the test puts in the list."""
+    to_raise: list[Exception] = []
+
+    @cli.app.command("raise-for-test", hidden=True)
+    def raise_for_test() -> None:
+        if to_raise:
+            raise to_raise[0]
+        raise typer.Exit(code=1)
+
+    yield to_raise
+    cli.app.registered_commands[:] = [
+        c for c in cli.app.registered_commands if c.name != "raise-for-test"
+    ]
+
+
+def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"riskbus {__version__}"
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    assert cli.main(["no-such-command"]) == cli.EXIT_BAD_INPUT
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (ConfigError("limit must be negative", source="risk.yaml", field="daily", line=4), 2),
+        (TransientError("venue busy"), 3),
+        (OperationalError("halted"), 3),
+        (StrategyError("user code failed"), 3),
+        (RiskbusError("other"), 3),
+    ],
+)
+def test_errors_map_to_exit_codes_with_a_one_line_message(
+    failing_command: list[Exception],
+    capsys: pytest.CaptureFixture[str],
+    error: Exception,
+    code: int,
+) -> None:
+    failing_command.append(error)
+    assert cli.main(["raise-for-test"]) == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert str(error) in err.replace("\n", "")
+
+
+def test_typer_exit_code_passes_through(failing_command: list[Exception]) -> None:
+    assert cli.main(["raise-for-test"]) == 1
+
+
+def test_console_script_runs_in_a_fresh_process() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "riskbus.cli.main", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stdout.strip() == f"riskbus {__version__}"
