@@ -1,0 +1,122 @@
+"""The event catalogue, split by domain: orders, market data, the bot, account, risk, faults.
+
+Every class is a frozen, keyword-only subclass of :class:`riskbus.core.messages.Event`,
+registered by class name when this package is imported, and round-trips through
+:func:`riskbus.core.serialization.to_json` / ``from_json`` exactly. Other layers may add
+events in their own packages; names must stay unique.
+"""
+
+from __future__ import annotations
+
+from riskbus.model.events.account import (
+    AccountSnapshot,
+    Balance,
+    BalancesFetched,
+    OpenOrdersReport,
+    OrderReport,
+    PositionChanged,
+    PositionClosed,
+    PositionEvent,
+    PositionOpened,
+    PositionReport,
+    PositionsReport,
+    TradingStateChanged,
+)
+from riskbus.model.events.bot import (
+    BotMonitoringCycleCompleted,
+    BotMonitoringCycleStarted,
+    BuyConditionMet,
+    CapitalRefreshed,
+    DecisionContextReady,
+    IndicatorsCalculated,
+    IndicatorValue,
+    OpenedPositionsQueried,
+    PoolPosition,
+    PositionPurchased,
+    PositionSold,
+    SellConditionMet,
+)
+from riskbus.model.events.faults import FaultHealed, FaultStarted
+from riskbus.model.events.market import (
+    Bar,
+    Candle,
+    MarketPriceFetched,
+    MarketPriceFetchFailed,
+    QuoteTick,
+    TradeTick,
+)
+from riskbus.model.events.orders import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderDenied,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderPendingCancel,
+    OrderRejected,
+    OrderStatusUnknown,
+    OrderSubmitted,
+    OrderTriggered,
+)
+from riskbus.model.events.risk import (
+    CooldownEnded,
+    CooldownStarted,
+    EnforcementTriggered,
+    LockoutEnded,
+    LockoutStarted,
+    RuleViolated,
+)
+
+__all__ = [
+    "AccountSnapshot",
+    "Balance",
+    "BalancesFetched",
+    "Bar",
+    "BotMonitoringCycleCompleted",
+    "BotMonitoringCycleStarted",
+    "BuyConditionMet",
+    "Candle",
+    "CapitalRefreshed",
+    "CooldownEnded",
+    "CooldownStarted",
+    "DecisionContextReady",
+    "EnforcementTriggered",
+    "FaultHealed",
+    "FaultStarted",
+    "IndicatorValue",
+    "IndicatorsCalculated",
+    "LockoutEnded",
+    "LockoutStarted",
+    "MarketPriceFetchFailed",
+    "MarketPriceFetched",
+    "OpenOrdersReport",
+    "OpenedPositionsQueried",
+    "OrderAccepted",
+    "OrderCancelRejected",
+    "OrderCanceled",
+    "OrderDenied",
+    "OrderEvent",
+    "OrderExpired",
+    "OrderFilled",
+    "OrderPendingCancel",
+    "OrderRejected",
+    "OrderReport",
+    "OrderStatusUnknown",
+    "OrderSubmitted",
+    "OrderTriggered",
+    "PoolPosition",
+    "PositionChanged",
+    "PositionClosed",
+    "PositionEvent",
+    "PositionOpened",
+    "PositionPurchased",
+    "PositionReport",
+    "PositionSold",
+    "PositionsReport",
+    "QuoteTick",
+    "RuleViolated",
+    "SellConditionMet",
+    "TradeTick",
+    "TradingStateChanged",
+]

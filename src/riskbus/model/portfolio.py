@@ -1,0 +1,304 @@
+"""The account: balances per currency, positions per symbol, marks, equity and P&L.
+
+Fills move money by instrument kind:
+
+* **spot** — the quote balance moves by the notional (``−signed_qty · price``) and the base
+  balance by the signed quantity, like a cash account;
+* **futures and perps** — margin-style: only the realized P&L moves the quote balance.
+
+Either way the fee leaves the ``fee_currency`` balance. Equity in a currency ``C`` is the
+``C`` balance, plus every other balance valued at the mark of its spot pair in ``C``, plus the
+unrealized P&L of derivative positions quoted in ``C``. So, starting from cash only and
+with fees in ``C``, ``equity − initial == realized + unrealized − fees``, to the last digit.
+
+The portfolio is pure: :meth:`Portfolio.apply_fill` returns the position events to publish
+(``PositionOpened``/``PositionChanged``/``PositionClosed``; a flip returns a close then an
+open) and the component that owns the portfolio publishes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from riskbus.core.errors import InvalidValueError
+from riskbus.model.catalogue import InstrumentRegistry
+from riskbus.model.enums import PositionSide
+from riskbus.model.errors import DuplicateFillError, MissingMarkPriceError
+from riskbus.model.events.account import (
+    AccountSnapshot,
+    Balance,
+    PositionChanged,
+    PositionClosed,
+    PositionEvent,
+    PositionOpened,
+)
+from riskbus.model.events.market import Bar, QuoteTick, TradeTick
+from riskbus.model.events.orders import OrderFilled
+from riskbus.model.fills import Fill
+from riskbus.model.money import ZERO, MoneyInput, finite, positive
+from riskbus.model.positions import Position
+
+__all__ = ["Portfolio"]
+
+
+class Portfolio:
+    """Balances, positions and marks of one account.
+
+    Args:
+        registry: the instruments fills may refer to.
+        balances: opening balances per currency.
+        currency: the default currency for equity and P&L totals.
+    """
+
+    def __init__(
+        self,
+        registry: InstrumentRegistry,
+        balances: Mapping[str, MoneyInput] | None = None,
+        *,
+        currency: str = "USDT",
+    ) -> None:
+        self.registry = registry
+        self.currency = currency
+        self._balances: dict[str, Decimal] = {}
+        for asset, amount in (balances or {}).items():
+            self._balances[asset] = finite(amount, f"balances.{asset}")
+        self._positions: dict[str, Position] = {}
+        self._marks: dict[str, Decimal] = {}
+        self._fees: dict[str, Decimal] = {}
+        self._fill_ids: set[str] = set()
+
+    # -- balances -------------------------------------------------------------------------
+
+    def balance(self, currency: str) -> Decimal:
+        """Return the balance of ``currency`` (0 if never held)."""
+        return self._balances.get(currency, ZERO)
+
+    @property
+    def balances(self) -> dict[str, Decimal]:
+        """Every balance by currency (a copy)."""
+        return dict(self._balances)
+
+    def deposit(self, currency: str, amount: MoneyInput) -> Decimal:
+        """Add ``amount`` (> 0) to ``currency``; return the new balance."""
+        return self._move(currency, positive(amount, "amount"))
+
+    def withdraw(self, currency: str, amount: MoneyInput) -> Decimal:
+        """Take ``amount`` (> 0) from ``currency``; return the new balance.
+
+        Raises:
+            InvalidValueError: the amount is not positive or exceeds the balance.
+        """
+        value = positive(amount, "amount")
+        if value > self.balance(currency):
+            raise InvalidValueError.for_value(
+                "amount", amount, f"exceeds the {currency} balance {self.balance(currency)}"
+            )
+        return self._move(currency, -value)
+
+    def set_balance(self, currency: str, amount: MoneyInput) -> None:
+        """Overwrite the balance of ``currency`` (e.g. after reconciling with the venue)."""
+        self._balances[currency] = finite(amount, "amount")
+
+    # -- positions and marks --------------------------------------------------------------
+
+    def position(self, symbol: str) -> Position | None:
+        """Return the position in ``symbol``, flat or open, or ``None`` if never traded."""
+        return self._positions.get(symbol)
+
+    @property
+    def positions(self) -> dict[str, Position]:
+        """Every position ever traded, by symbol (a copy of the mapping)."""
+        return dict(self._positions)
+
+    def open_positions(self) -> tuple[Position, ...]:
+        """The positions that are not flat, by symbol."""
+        return tuple(p for _, p in sorted(self._positions.items()) if p.is_open)
+
+    def mark(self, symbol: str) -> Decimal | None:
+        """Return the mark price of ``symbol``, or ``None`` if never marked or traded."""
+        return self._marks.get(symbol)
+
+    def update_mark(self, symbol: str, price: MoneyInput) -> None:
+        """Set the mark price of ``symbol``.
+
+        Raises:
+            InvalidValueError: ``price`` is not positive and finite, or the symbol is unknown.
+        """
+        self.registry.get(symbol)
+        value = positive(price, "price")
+        self._marks[symbol] = value
+        position = self._positions.get(symbol)
+        if position is not None:
+            position.update_mark(value)
+
+    def on_bar(self, bar: Bar) -> None:
+        """Mark ``bar.symbol`` at the bar's close."""
+        self.update_mark(bar.symbol, bar.close)
+
+    def on_quote_tick(self, tick: QuoteTick) -> None:
+        """Mark ``tick.symbol`` at the quote's mid."""
+        self.update_mark(tick.symbol, tick.mid)
+
+    def on_trade_tick(self, tick: TradeTick) -> None:
+        """Mark ``tick.symbol`` at the trade price."""
+        self.update_mark(tick.symbol, tick.price)
+
+    # -- fills ----------------------------------------------------------------------------
+
+    def has_fill(self, fill_id: str) -> bool:
+        """Whether the fill ``fill_id`` was booked."""
+        return fill_id in self._fill_ids
+
+    def on_order_filled(self, event: OrderFilled) -> tuple[PositionEvent, ...]:
+        """Book the fill an ``OrderFilled`` event reports; see :meth:`apply_fill`."""
+        return self.apply_fill(Fill.from_event(event))
+
+    def apply_fill(self, fill: Fill) -> tuple[PositionEvent, ...]:
+        """Book ``fill`` in balances and its position; return the position events.
+
+        Raises:
+            InvalidValueError: the symbol is unknown.
+            DuplicateFillError: the fill id was booked before (nothing changes).
+        """
+        instrument = self.registry.get(fill.symbol)
+        if fill.fill_id in self._fill_ids:
+            raise DuplicateFillError(client_order_id=fill.client_order_id, fill_id=fill.fill_id)
+        position = self._positions.get(fill.symbol)
+        if position is None:
+            position = self._positions[fill.symbol] = Position(instrument)
+            mark = self._marks.get(fill.symbol)
+            if mark is not None:
+                position.update_mark(mark)
+        before = position.quantity
+        realized = position.apply(fill)
+        if instrument.is_derivative:
+            self._move(instrument.quote, realized)
+        else:
+            self._move(instrument.quote, -fill.signed_quantity * fill.price)
+            self._move(instrument.base, fill.signed_quantity)
+        if fill.fee:
+            self._move(fill.fee_currency, -fill.fee)
+            self._fees[fill.fee_currency] = self._fees.get(fill.fee_currency, ZERO) + fill.fee
+        self._fill_ids.add(fill.fill_id)
+        if fill.symbol not in self._marks:
+            # Until a feed marks it, the first traded price is the best price known.
+            self.update_mark(fill.symbol, fill.price)
+        return _position_events(position, before, realized, fill)
+
+    # -- totals ---------------------------------------------------------------------------
+
+    def fees(self, currency: str | None = None) -> Decimal:
+        """Return the fees paid in ``currency`` (default: the portfolio currency)."""
+        return self._fees.get(currency or self.currency, ZERO)
+
+    def realized_pnl(self, currency: str | None = None) -> Decimal:
+        """Return the gross realized P&L of instruments quoted in ``currency``."""
+        quote = currency or self.currency
+        return sum(
+            (p.realized_pnl for p in self._positions.values() if p.instrument.quote == quote),
+            ZERO,
+        )
+
+    def unrealized_pnl(self, currency: str | None = None) -> Decimal:
+        """Return the gross unrealized P&L at the marks of positions quoted in ``currency``."""
+        quote = currency or self.currency
+        return sum(
+            (p.unrealized_pnl() for p in self._positions.values() if p.instrument.quote == quote),
+            ZERO,
+        )
+
+    def equity(self, currency: str | None = None) -> Decimal:
+        """Return the account's value in ``currency`` (default: the portfolio currency).
+
+        Raises:
+            MissingMarkPriceError: a balance or a derivative position cannot be valued in
+                ``currency`` (no spot pair to it, or the pair was never marked).
+        """
+        quote = currency or self.currency
+        total = self.balance(quote)
+        for asset, amount in self._balances.items():
+            if asset != quote and amount:
+                total += amount * self._asset_price(asset, quote)
+        for position in self._positions.values():
+            if position.is_open and position.instrument.is_derivative:
+                if position.instrument.quote != quote:
+                    raise MissingMarkPriceError(position.instrument.quote, quote)
+                total += position.unrealized_pnl()
+        return total
+
+    def snapshot(self, ts: int, currency: str | None = None) -> AccountSnapshot:
+        """Return an :class:`AccountSnapshot` event valued in ``currency`` at ``ts``."""
+        quote = currency or self.currency
+        return AccountSnapshot(
+            ts=ts,
+            currency=quote,
+            balances=tuple(
+                Balance(currency=asset, total=amount, free=amount)
+                for asset, amount in sorted(self._balances.items())
+            ),
+            equity=self.equity(quote),
+            realized_pnl=self.realized_pnl(quote),
+            unrealized_pnl=self.unrealized_pnl(quote),
+            fees=self.fees(quote),
+        )
+
+    def _asset_price(self, asset: str, quote: str) -> Decimal:
+        instrument = self.registry.spot_for(asset, quote)
+        mark = self._marks.get(instrument.symbol) if instrument is not None else None
+        if mark is None:
+            raise MissingMarkPriceError(asset, quote)
+        return mark
+
+    def _move(self, currency: str, amount: Decimal) -> Decimal:
+        balance = self._balances[currency] = self._balances.get(currency, ZERO) + amount
+        return balance
+
+
+def _position_events(
+    position: Position, before: Decimal, realized: Decimal, fill: Fill
+) -> tuple[PositionEvent, ...]:
+    after = position.quantity
+    flipped = bool(before) and bool(after) and (after > 0) != (before > 0)
+    if before and (not after or flipped):
+        closed = PositionClosed(
+            ts=fill.ts,
+            symbol=position.symbol,
+            side=PositionSide.FLAT,
+            quantity=ZERO,
+            avg_price=ZERO,
+            realized_pnl=position.last_closed_pnl,
+            unrealized_pnl=ZERO,
+            trade_pnl=realized,
+            fee=fill.fee,
+            currency=position.instrument.quote,
+            fill_id=fill.fill_id,
+        )
+        if not flipped:
+            return (closed,)
+        return (closed, _current(PositionOpened, position, ZERO, ZERO, fill))
+    if not before:
+        return (_current(PositionOpened, position, ZERO, fill.fee, fill),)
+    return (_current(PositionChanged, position, realized, fill.fee, fill),)
+
+
+def _current(
+    kind: type[PositionOpened | PositionChanged],
+    position: Position,
+    trade_pnl: Decimal,
+    fee: Decimal,
+    fill: Fill,
+) -> PositionOpened | PositionChanged:
+    return kind(
+        ts=fill.ts,
+        symbol=position.symbol,
+        side=position.side,
+        quantity=position.quantity,
+        avg_price=position.avg_price,
+        realized_pnl=position.life_realized_pnl,
+        unrealized_pnl=position.unrealized_pnl(),
+        trade_pnl=trade_pnl,
+        fee=fee,
+        currency=position.instrument.quote,
+        fill_id=fill.fill_id,
+    )

@@ -1,0 +1,220 @@
+"""Net positions with average-cost accounting, for spot and derivatives alike.
+
+A :class:`Position` holds the signed net quantity of one instrument (long > 0) and its cost
+basis ``K = quantity · average price``. A fill on the same side adds ``qty · price`` to
+``K``. A fill on the other side closes ``c = min(|fill|, |position|)`` first: it releases the
+share ``c / |position|`` of ``K`` and realizes ``(exit value − released cost) · multiplier``;
+whatever is left of the fill opens a new position on the other side at the fill price (a
+flip).
+
+A released cost that is not exact (a third of the basis) is rounded to
+:data:`COST_QUANTUM` (or finer, if the instrument's grid needs it), so every later addition
+and subtraction is exact and money is conserved to the last digit: for any fill sequence,
+``realized + unrealized == (Σ −signed_qty · price + quantity · mark) · multiplier``.
+P&L here is gross; fees are kept beside it, per currency.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, Inexact, localcontext
+
+from riskbus.core.errors import InvalidValueError
+from riskbus.model.enums import PositionSide
+from riskbus.model.events.account import PositionReport
+from riskbus.model.fills import Fill
+from riskbus.model.instruments import Instrument
+from riskbus.model.money import ZERO, MoneyInput, exponent, positive
+
+__all__ = ["COST_QUANTUM", "Position"]
+
+#: Released cost basis is rounded to this many quote units (or finer; see module docs).
+COST_QUANTUM = Decimal("1e-12")
+
+
+class Position:
+    """The net position in one instrument, kept across its openings and closings.
+
+    Args:
+        instrument: what is held; its multiplier scales P&L.
+
+    Attributes:
+        last_closed_pnl: gross P&L of the last life that ended flat (open → flat).
+        trade_count: fills booked.
+        ts_opened: when the current (or last) life opened from flat; ``None`` if never.
+        ts_last: when the last fill was booked.
+    """
+
+    __slots__ = (
+        "_cost",
+        "_fees",
+        "_last_price",
+        "_mark",
+        "_quantity",
+        "_quantum",
+        "_realized",
+        "_realized_at_open",
+        "instrument",
+        "last_closed_pnl",
+        "trade_count",
+        "ts_last",
+        "ts_opened",
+    )
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self._quantity = ZERO
+        self._cost = ZERO
+        self._realized = ZERO
+        self._realized_at_open = ZERO
+        self._fees: dict[str, Decimal] = {}
+        self._mark: Decimal | None = None
+        self._last_price: Decimal | None = None
+        grid = exponent(instrument.tick_size) + exponent(instrument.step_size)
+        self._quantum = min(COST_QUANTUM, Decimal(1).scaleb(grid))
+        self.last_closed_pnl = ZERO
+        self.trade_count = 0
+        self.ts_opened: int | None = None
+        self.ts_last: int | None = None
+
+    @property
+    def symbol(self) -> str:
+        """The instrument's symbol."""
+        return self.instrument.symbol
+
+    @property
+    def quantity(self) -> Decimal:
+        """The signed net quantity: long > 0, short < 0, flat 0."""
+        return self._quantity
+
+    @property
+    def side(self) -> PositionSide:
+        """Long, short or flat."""
+        if self._quantity > 0:
+            return PositionSide.LONG
+        return PositionSide.SHORT if self._quantity < 0 else PositionSide.FLAT
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the position is not flat."""
+        return self._quantity != 0
+
+    @property
+    def cost_basis(self) -> Decimal:
+        """``quantity · avg_price`` (signed like the quantity), before the multiplier."""
+        return self._cost
+
+    @property
+    def avg_price(self) -> Decimal:
+        """The average entry price of the open quantity (0 when flat)."""
+        return self._cost / self._quantity if self._quantity else ZERO
+
+    @property
+    def realized_pnl(self) -> Decimal:
+        """Gross P&L realized in this instrument since the position object was made."""
+        return self._realized
+
+    @property
+    def life_realized_pnl(self) -> Decimal:
+        """Gross P&L realized since the position last opened from flat."""
+        return self._realized - self._realized_at_open
+
+    @property
+    def fees(self) -> dict[str, Decimal]:
+        """Fees paid on this instrument, per currency (a copy)."""
+        return dict(self._fees)
+
+    @property
+    def mark(self) -> Decimal | None:
+        """The last mark price, or the last fill price if never marked, or ``None``."""
+        return self._mark if self._mark is not None else self._last_price
+
+    def update_mark(self, price: MoneyInput) -> None:
+        """Set the mark price used for unrealized P&L.
+
+        Raises:
+            InvalidValueError: ``price`` is not a positive finite number.
+        """
+        self._mark = positive(price, "price")
+
+    def unrealized_pnl(self, mark: MoneyInput | None = None) -> Decimal:
+        """Return the gross unrealized P&L at ``mark`` (default: :attr:`mark`).
+
+        A flat position, or one with no price known at all, has none (0).
+        """
+        price = positive(mark, "mark") if mark is not None else self.mark
+        if not self._quantity or price is None:
+            return ZERO
+        return (self._quantity * price - self._cost) * self.instrument.multiplier
+
+    def notional(self, mark: MoneyInput | None = None) -> Decimal:
+        """Return ``|quantity| · mark · multiplier`` (0 when flat or never priced)."""
+        price = positive(mark, "mark") if mark is not None else self.mark
+        if price is None:
+            return ZERO
+        return abs(self._quantity) * price * self.instrument.multiplier
+
+    def apply(self, fill: Fill) -> Decimal:
+        """Book ``fill``; return the gross P&L it realized (quote currency).
+
+        Raises:
+            InvalidValueError: the fill is for another instrument.
+        """
+        if fill.symbol != self.instrument.symbol:
+            raise InvalidValueError.for_value(
+                "symbol", fill.symbol, f"fill does not belong to position {self.symbol}"
+            )
+        delta = fill.signed_quantity
+        realized = ZERO
+        if self._quantity and (delta > 0) != (self._quantity > 0):
+            realized, delta = self._close(delta, fill.price)
+        if delta:
+            if not self._quantity:
+                self._realized_at_open = self._realized
+                self.ts_opened = fill.ts
+            self._quantity += delta
+            self._cost += delta * fill.price
+        if fill.fee:
+            self._fees[fill.fee_currency] = self._fees.get(fill.fee_currency, ZERO) + fill.fee
+        self._last_price = fill.price
+        self.trade_count += 1
+        self.ts_last = fill.ts
+        return realized
+
+    def to_report(self) -> PositionReport:
+        """Return the position as a :class:`PositionReport`."""
+        return PositionReport(
+            symbol=self.symbol,
+            quantity=self._quantity,
+            avg_price=self.avg_price,
+            unrealized_pnl=self.unrealized_pnl(),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Position({self.symbol} {self._quantity} @ {self.avg_price} realized={self._realized})"
+        )
+
+    def _release(self, quantity: Decimal) -> Decimal:
+        """Return the cost basis of ``quantity`` of the open position, exact when it can be."""
+        with localcontext() as context:
+            context.clear_flags()
+            released = self._cost * quantity / self._quantity
+            if context.flags[Inexact]:
+                released = released.quantize(self._quantum, rounding=ROUND_HALF_EVEN)
+        return released
+
+    def _close(self, delta: Decimal, price: Decimal) -> tuple[Decimal, Decimal]:
+        """Close up to ``|delta|`` against the position; return (realized, remaining delta)."""
+        if abs(delta) >= abs(self._quantity):
+            closing = -self._quantity
+            released = self._cost
+        else:
+            closing = delta
+            released = self._release(-closing)
+        realized = (-closing * price - released) * self.instrument.multiplier
+        self._quantity += closing
+        self._cost -= released
+        self._realized += realized
+        if not self._quantity:
+            self.last_closed_pnl = self._realized - self._realized_at_open
+        return realized, delta - closing
