@@ -9,7 +9,7 @@ import typer
 __all__ = ["GROUPS", "register"]
 
 #: Modules under ``riskbus.cli`` that add commands to the app, in help order.
-GROUPS: list[str] = []
+GROUPS: list[str] = ["market", "risk"]
 
 
 def register(app: typer.Typer) -> None:
