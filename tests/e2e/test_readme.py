@@ -28,6 +28,14 @@ def test_readme_python_examples_run(
     for block in blocks:
         exec(compile(block, str(README), "exec"), namespace)
     printed = capsys.readouterr().out.splitlines()
-    assert len(printed) == 10 + 60  # one line per virtual minute: 10, then an hour
+    ticks = [line for line in printed if re.fullmatch(r"\d{19} \d+", line)]
+    assert len(ticks) == 10 + 60  # one line per virtual minute: 10, then an hour
+    assert "2 0.50" in printed  # MNQ multiplier and tick value
+    assert "INVALID_ORDER: field=quantity, value=-1" in printed
+    path_line, var, stress_loss = printed[-3:]
+    min_step, bottom = path_line.split()
+    assert 20 <= int(min_step) <= 29  # the flash crash bottoms inside its window
+    assert 40_000 < float(bottom) < 45_000  # about -15 % from 50,000
+    assert 0 < float(var) < 1 and 0 < float(stress_loss) < 100
     events = namespace["events"]
     assert isinstance(events, list) and len(events) == 60  # an hour of ticks, read back typed
