@@ -24,17 +24,22 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PYTEST) -p no:cacheprovider --cov=riskbus --cov-report=term --cov-fail-under=85 tests
 
+# One tier each, by marker. A tier with no tests yet says so and does not fail; the full
+# `make test` (what CI runs) does fail when pytest collects nothing (exit code 5).
+TIER = $(PYTEST) -p no:cacheprovider -m $(1) tests; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no $(1) tests yet"; exit 0; fi; exit $$rc
+
 test-unit: $(STAMP)
-	$(PYTEST) -m unit tests
+	@$(call TIER,unit)
 
 test-integration: $(STAMP)
-	$(PYTEST) -m integration tests
+	@$(call TIER,integration)
 
 test-e2e: $(STAMP)
-	$(PYTEST) -m e2e tests
+	@$(call TIER,e2e)
 
 test-slow: $(STAMP)
-	$(PYTEST) -m slow tests
+	@$(call TIER,slow)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

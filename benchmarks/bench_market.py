@@ -37,8 +37,9 @@ def _median_seconds(work: Callable[[], object], repeats: int) -> float:
 def run(quick: bool = False) -> list[dict[str, object]]:
     """Time every scenario and the candles; return one row per measurement.
 
-    Each row has ``name``, ``steps``, ``steps_per_s`` (median of 5), ``target``,
-    ``ratio`` (steps_per_s / target) and ``ok``.
+    Each row has ``name``, ``steps``, ``steps_per_s`` (median of 5, also as ``value`` with
+    ``unit`` for ``benchmarks/run_all.py``), ``target``, ``ratio`` (steps_per_s / target)
+    and ``ok``.
     """
     steps = QUICK_STEPS if quick else STEPS
     repeats = 3 if quick else REPEATS
@@ -58,6 +59,8 @@ def run(quick: bool = False) -> list[dict[str, object]]:
                 "name": name,
                 "steps": steps,
                 "steps_per_s": rate,
+                "value": rate,
+                "unit": "steps/s",
                 "target": TARGET,
                 "ratio": rate / TARGET,
                 "ok": rate >= TARGET,
