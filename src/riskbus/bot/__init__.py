@@ -2,11 +2,22 @@
 
 So far: :mod:`riskbus.bot.decisions`, which turns a strategy's BUY/SELL/CLOSE/HOLD
 :class:`~riskbus.bot.decisions.Decision` into a ``SubmitOrder`` on the bus (GPT-Trader's
-``execute_decision``), with dry run, reduce-only handling and order statistics.
+``execute_decision``), with dry run, reduce-only handling and order statistics; and
+:mod:`riskbus.bot.guards`, the runtime guards (stale price, volatility circuit breaker,
+kill switch).
 """
 
 from __future__ import annotations
 
 from riskbus.bot.decisions import Action, Decision, DecisionExecutor, OrderStats
+from riskbus.bot.guards import GuardsConfig, RuntimeGuards, VolatilityLevel
 
-__all__ = ["Action", "Decision", "DecisionExecutor", "OrderStats"]
+__all__ = [
+    "Action",
+    "Decision",
+    "DecisionExecutor",
+    "GuardsConfig",
+    "OrderStats",
+    "RuntimeGuards",
+    "VolatilityLevel",
+]
