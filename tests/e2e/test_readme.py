@@ -32,6 +32,8 @@ def test_readme_python_examples_run(
     assert len(ticks) == 10 + 60  # one line per virtual minute: 10, then an hour
     assert "2 0.50" in printed  # MNQ multiplier and tick value
     assert "INVALID_ORDER: field=quantity, value=-1" in printed
+    assert "0.02000" in printed  # the dry-run order quantity, on the 0.00001 step
+    assert "STALE_PRICE: symbol=BTC/USDT, age_s=None, max_s=120" in printed
     path_line, var, stress_loss = printed[-3:]
     min_step, bottom = path_line.split()
     assert 20 <= int(min_step) <= 29  # the flash crash bottoms inside its window
