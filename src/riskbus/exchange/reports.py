@@ -1,0 +1,73 @@
+"""The answers of the simulated exchange to the query commands (``Fetch*``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from riskbus.model.commands import FetchBalances, FetchOpenOrders, FetchPositions, FetchPrice
+from riskbus.model.events.account import (
+    Balance,
+    BalancesFetched,
+    OpenOrdersReport,
+    PositionsReport,
+)
+from riskbus.model.events.market import MarketPriceFetched, MarketPriceFetchFailed
+from riskbus.model.reasons import format_reason
+
+if TYPE_CHECKING:
+    from riskbus.exchange.simulated import SimulatedExchange
+
+__all__ = ["balances", "open_orders", "positions", "price"]
+
+
+def price(
+    exchange: SimulatedExchange, command: FetchPrice
+) -> MarketPriceFetched | MarketPriceFetchFailed:
+    """Return the current quote of ``command.symbol``, or why it cannot be fetched.
+
+    Fails with ``VENUE_UNAVAILABLE`` (outage), ``RATE_LIMITED`` or ``UNKNOWN_SYMBOL``.
+    """
+    ts = exchange.clock.now()
+    reason = exchange.call_refused()
+    if reason is None and (
+        command.symbol not in exchange.market or exchange.registry.find(command.symbol) is None
+    ):
+        reason = format_reason("UNKNOWN_SYMBOL", symbol=command.symbol)
+    if reason is not None:
+        return MarketPriceFetchFailed(
+            ts=ts, cycle_id=command.cycle_id, pair=command.symbol, error_message=reason
+        )
+    quote = exchange.quote(command.symbol)
+    return MarketPriceFetched(
+        ts=ts,
+        cycle_id=command.cycle_id,
+        pair=command.symbol,
+        current_price=quote.price,
+        current_buy_price=quote.ask,
+        current_sell_price=quote.bid,
+    )
+
+
+def balances(exchange: SimulatedExchange, command: FetchBalances) -> BalancesFetched:
+    """Return the account's balances (nothing is locked by open orders: free = total)."""
+    rows = tuple(
+        Balance(currency=currency, total=amount, free=amount)
+        for currency, amount in sorted(exchange.account.balances.items())
+    )
+    return BalancesFetched(ts=exchange.clock.now(), balances=rows, request_id=command.request_id)
+
+
+def open_orders(exchange: SimulatedExchange, command: FetchOpenOrders) -> OpenOrdersReport:
+    """Return the open orders (of ``command.symbol`` when given)."""
+    return OpenOrdersReport(
+        ts=exchange.clock.now(),
+        orders=exchange.open_orders(command.symbol),
+        symbol=command.symbol,
+        request_id=command.request_id,
+    )
+
+
+def positions(exchange: SimulatedExchange, command: FetchPositions) -> PositionsReport:
+    """Return the account's open positions."""
+    rows = tuple(position.to_report() for position in exchange.account.open_positions())
+    return PositionsReport(ts=exchange.clock.now(), positions=rows, request_id=command.request_id)
