@@ -70,6 +70,10 @@ class SimulatedExchangeConfig:
             )
         if not 0 <= self.margin_rate <= 1:
             raise InvalidValueError.for_value("margin_rate", self.margin_rate, "must be in [0, 1]")
+        if not isinstance(self.latency, Mapping):
+            raise InvalidValueError.for_value(
+                "latency", self.latency, f"must map command kinds {list(COMMAND_KINDS)} to ns"
+            )
         unknown = set(self.latency) - set(COMMAND_KINDS)
         if unknown:
             raise InvalidValueError.for_value("latency", sorted(unknown), "unknown command kind")

@@ -116,11 +116,13 @@ def test_derivative_order_needs_margin() -> None:
         {"margin_rate": D(2)},
         {"latency": {"teleport": 1}},
         {"latency": {"submit": -1}},
+        {"latency": 50_000_000},
     ],
 )
 def test_config_refuses_bad_values(bad: dict[str, object]) -> None:
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(InvalidValueError) as info:
         SimulatedExchangeConfig(**bad)  # type: ignore[arg-type]
+    assert info.value.field == next(iter(bad))  # the message names the offending field
 
 
 def test_same_seed_gives_the_same_events() -> None:
