@@ -34,6 +34,7 @@ def test_readme_python_examples_run(
     assert "INVALID_ORDER: field=quantity, value=-1" in printed
     assert "0.02000" in printed  # the dry-run order quantity, on the 0.00001 step
     assert "STALE_PRICE: symbol=BTC/USDT, age_s=None, max_s=120" in printed
+    assert "-250.50" in printed  # the store's daily P&L after a reopen
     fills = [line for line in printed if line.startswith("filled ")]
     assert fills == ["filled 0.1 at 50030.09"]  # seeded: the same price every run
     path_line, var, stress_loss = printed[-3:]
