@@ -81,3 +81,10 @@ def test_console_script_runs_in_a_fresh_process() -> None:
         check=False,
     )
     assert result.returncode == 0 and result.stdout.strip() == f"riskbus {__version__}"
+
+
+def test_groups_are_registered_once_however_often_main_runs() -> None:
+    for _ in range(3):
+        assert cli.main(["--version"]) == 0
+    names = [group.name for group in cli.app.registered_groups]
+    assert sorted(names) == ["market", "risk"]

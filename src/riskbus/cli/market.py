@@ -29,9 +29,8 @@ JSON_DIGITS = 8
 
 
 def register(root: typer.Typer) -> None:
-    """Add the ``market`` group to ``root`` (once, however often it is called)."""
-    if not any(group.typer_instance is app for group in root.registered_groups):
-        root.add_typer(app, name="market")
+    """Add the ``market`` group to ``root``."""
+    root.add_typer(app, name="market")
 
 
 _OWN_FLAGS = {

@@ -35,9 +35,8 @@ risk_app = typer.Typer(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``risk`` command group to ``app`` (once, however often it is called)."""
-    if not any(group.typer_instance is risk_app for group in app.registered_groups):
-        app.add_typer(risk_app, name="risk")
+    """Add the ``risk`` command group to ``app``."""
+    app.add_typer(risk_app, name="risk")
 
 
 def _number(cell: str, source: str, column: str, line: int) -> float:
