@@ -17,8 +17,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The main job. Until the scenario runner (F6) adds `riskbus demo`, say so and run the core
+# benchmark, which exercises the bus, the simulator and the event model.
 demo: $(STAMP)
-	$(BIN)/riskbus demo
+	@if $(BIN)/riskbus demo --help >/dev/null 2>&1; then $(BIN)/riskbus demo; else \
+	  echo "riskbus demo is not there yet (it arrives with the scenario runner, issue F6);"; \
+	  echo "running the core benchmark instead."; \
+	  $(BIN)/python benchmarks/bench_core.py --quick; fi
 
 # The whole suite with line coverage of src/; fails under 85 %.
 test: $(STAMP)
