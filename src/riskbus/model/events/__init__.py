@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from riskbus.model.events.account import (
     AccountSnapshot,
+    AccountStatusChanged,
     Balance,
     BalancesFetched,
     OpenOrdersReport,
@@ -65,11 +66,13 @@ from riskbus.model.events.risk import (
     EnforcementTriggered,
     LockoutEnded,
     LockoutStarted,
+    RuleTimerFired,
     RuleViolated,
 )
 
 __all__ = [
     "AccountSnapshot",
+    "AccountStatusChanged",
     "Balance",
     "BalancesFetched",
     "Bar",
@@ -115,6 +118,7 @@ __all__ = [
     "PositionSold",
     "PositionsReport",
     "QuoteTick",
+    "RuleTimerFired",
     "RuleViolated",
     "SellConditionMet",
     "TradeTick",

@@ -19,6 +19,7 @@ from riskbus.model.enums import OrderSide, OrderStatus, OrderType, PositionSide,
 
 __all__ = [
     "AccountSnapshot",
+    "AccountStatusChanged",
     "Balance",
     "BalancesFetched",
     "OpenOrdersReport",
@@ -142,4 +143,16 @@ class TradingStateChanged(Event, frozen=True, kw_only=True):
 
     old: TradingState
     new: TradingState
+    reason: str = ""
+
+
+class AccountStatusChanged(Event, frozen=True, kw_only=True):
+    """The venue says whether the account may trade (TopstepX's ``canTrade``).
+
+    ``can_trade=False`` is what the AuthLossGuard rule (010) locks on; the lock lifts when
+    the venue says ``can_trade=True`` again. ``reason`` is the venue's wording, if any.
+    """
+
+    can_trade: bool
+    account: str = ""
     reason: str = ""

@@ -17,6 +17,7 @@ __all__ = [
     "EnforcementTriggered",
     "LockoutEnded",
     "LockoutStarted",
+    "RuleTimerFired",
     "RuleViolated",
 ]
 
@@ -70,3 +71,14 @@ class CooldownEnded(Event, frozen=True, kw_only=True):
 
     rule: str
     reason: str = "expired"
+
+
+class RuleTimerFired(Event, frozen=True, kw_only=True):
+    """An alarm a rule set through its context (``ctx.set_alarm(key, at)``) went off.
+
+    The risk engine delivers it to that rule only; ``key`` is the rule's own name for the
+    alarm (for example the symbol whose stop-loss grace period ran out).
+    """
+
+    rule: str
+    key: str
