@@ -94,6 +94,7 @@ class PlanOrder(msgspec.Struct, frozen=True, kw_only=True):
         price: the price the plan was built with.
         platform: the venue hint (``binance``, ``simulator``, ...).
         priority: 1 (first) … 10 (last): sells 2, buys 7.
+        limit_price: a limit order at this price, or ``None`` for a market order.
     """
 
     order_id: str
@@ -104,6 +105,7 @@ class PlanOrder(msgspec.Struct, frozen=True, kw_only=True):
     price: Decimal
     platform: str
     priority: int
+    limit_price: Decimal | None = None
 
 
 class RebalancePlan(msgspec.Struct, frozen=True, kw_only=True):
