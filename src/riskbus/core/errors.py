@@ -6,6 +6,8 @@
     ├── TransientError          retry with backoff
     │   └── RateLimitedError    retry after ``retry_after`` seconds
     ├── OutcomeUnknownError     the operation may or may not have happened: reconcile first
+    ├── VenueRejectedError      the venue refused the request (``code`` says why): don't
+    │                           resend it unchanged
     ├── BadInputError           stop with a message naming the file, field and line
     │   ├── ConfigError
     │   ├── ScenarioError
@@ -33,6 +35,7 @@ __all__ = [
     "ScenarioError",
     "StrategyError",
     "TransientError",
+    "VenueRejectedError",
 ]
 
 
@@ -61,6 +64,18 @@ class OutcomeUnknownError(RiskbusError):
     def __init__(self, message: str, client_order_id: str | None = None) -> None:
         super().__init__(message)
         self.client_order_id = client_order_id
+
+
+class VenueRejectedError(RiskbusError):
+    """The venue received the request and refused it; nothing happened there.
+
+    ``code`` is machine-readable (``INSUFFICIENT_BALANCE``, ``ORDER_NOT_FOUND``, ...) and is
+    the code an ``OrderRejected`` / ``OrderCancelRejected`` event carries.
+    """
+
+    def __init__(self, message: str, code: str = "REJECTED_BY_VENUE") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class BadInputError(RiskbusError):
