@@ -9,7 +9,7 @@ Commands are frozen, keyword-only :class:`riskbus.core.messages.Command` structs
   (exchange client; answered by events carrying the same ``request_id`` / ``cycle_id``);
 * enforcement — ``ClosePosition``, ``ReducePosition``, ``FlattenAll``, ``KillSwitch`` (the
   execution engine turns them into ``SubmitOrder(enforcement=True, reduce_only=True)``);
-* state — ``SetTradingState`` (risk engine).
+* state — ``SetTradingState`` (risk engine), ``ReloadRiskConfig`` (the config reloader).
 
 Commands are plain data: they are not validated when built, so chaos can corrupt them and
 the risk engine must deny them. :meth:`riskbus.model.orders.Order.from_command` validates.
@@ -34,6 +34,7 @@ __all__ = [
     "FlattenAll",
     "KillSwitch",
     "ReducePosition",
+    "ReloadRiskConfig",
     "SetTradingState",
     "SubmitOrder",
 ]
@@ -172,3 +173,10 @@ class KillSwitch(Command, frozen=True, kw_only=True):
     reason: str
     flatten: bool = True
     source: str = ""
+
+
+class ReloadRiskConfig(Command, frozen=True, kw_only=True):
+    """Re-read the risk config file now; a valid file is applied, an invalid one refused."""
+
+    requested_by: str = ""
+    reason: str = ""

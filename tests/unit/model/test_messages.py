@@ -157,6 +157,7 @@ def test_command_catalogue_is_complete() -> None:
         "FlattenAll",
         "SetTradingState",
         "KillSwitch",
+        "ReloadRiskConfig",
     }
     found = {n for n, c in model_message_classes().items() if issubclass(c, Command)}
     assert found == expected

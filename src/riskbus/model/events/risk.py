@@ -17,6 +17,8 @@ __all__ = [
     "EnforcementTriggered",
     "LockoutEnded",
     "LockoutStarted",
+    "RiskConfigRejected",
+    "RiskConfigReloaded",
     "RuleTimerFired",
     "RuleViolated",
 ]
@@ -82,3 +84,34 @@ class RuleTimerFired(Event, frozen=True, kw_only=True):
 
     rule: str
     key: str
+
+
+class RiskConfigReloaded(Event, frozen=True, kw_only=True):
+    """The risk config in ``source`` was validated and applied without a restart.
+
+    ``digest`` is the SHA-256 of the file's bytes, ``trigger`` is ``watch`` (the file
+    changed), ``command`` (a ``ReloadRiskConfig``) or ``admin`` (``riskbus admin config
+    reload``); ``rules`` names the enabled rules now in force.
+    """
+
+    source: str
+    digest: str
+    trigger: str
+    rules: tuple[str, ...] = ()
+    requested_by: str = ""
+
+
+class RiskConfigRejected(Event, frozen=True, kw_only=True):
+    """A new risk config was refused; the previous one stays in force.
+
+    ``error`` lists every problem (``FILE:LINE KEY: message``, one per line); ``field``
+    and ``line`` locate the first one.
+    """
+
+    source: str
+    digest: str
+    trigger: str
+    error: str
+    field: str | None = None
+    line: int | None = None
+    requested_by: str = ""

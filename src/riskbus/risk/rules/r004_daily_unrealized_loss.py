@@ -1,0 +1,114 @@
+"""Rule 004 — DailyUnrealizedLoss: close a position whose open loss reaches the limit.
+
+Original (Risk Manager V34; changed from a hard lockout to trade-by-trade): on position
+events and price updates, when the unrealized P&L of **that position** is at or below
+``limit`` (< 0), close only that position — no lockout (the realized loss may then trip
+rule 003). Unrealized P&L uses the tick economics: ``(price − avg) / tick_size · size ·
+tick_value``, i.e. :meth:`Position.unrealized_pnl` with the instrument's multiplier (MNQ ×2,
+NQ ×20, ES ×50), in the instrument's quote currency.
+
+The price is the one the portfolio marks with (:func:`event_price`: a bar's close, a quote's
+mid, a trade's price), so the rule sees the same value as the account's equity whether or
+not the portfolio has handled the price event yet; a position event uses the current mark.
+The original's ``check_interval_seconds`` is not needed: every price is checked.
+
+Config::
+
+    daily_unrealized_loss:
+      limit: -300   # per position, quote currency, must be negative
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from pydantic import Field
+
+from riskbus.core.messages import Message
+from riskbus.model.enums import RiskAction
+from riskbus.model.events.account import PositionChanged, PositionClosed, PositionOpened
+from riskbus.model.events.market import Bar, QuoteTick, TradeTick
+from riskbus.model.reasons import format_reason
+from riskbus.risk.rules.base import Rule, RuleConfig, RuleContext, Verdict, register_rule
+
+__all__ = [
+    "POSITION_AND_PRICE_EVENTS",
+    "DailyUnrealizedLoss",
+    "DailyUnrealizedLossConfig",
+    "event_price",
+    "open_unrealized",
+]
+
+#: Position events and the price events that mark a position.
+POSITION_AND_PRICE_EVENTS: tuple[type[Message], ...] = (
+    PositionOpened,
+    PositionChanged,
+    PositionClosed,
+    Bar,
+    QuoteTick,
+    TradeTick,
+)
+
+
+def event_price(event: Message) -> Decimal | None:
+    """The mark a price event carries (bar close, quote mid, trade price), else ``None``."""
+    if isinstance(event, Bar):
+        return event.close
+    if isinstance(event, QuoteTick):
+        return event.mid
+    if isinstance(event, TradeTick):
+        return event.price
+    return None
+
+
+def open_unrealized(ctx: RuleContext) -> tuple[str, Decimal] | None:
+    """``(symbol, unrealized P&L)`` of the open position the event is about, if any."""
+    symbol: str | None = getattr(ctx.event, "symbol", None)
+    position = ctx.portfolio.position(symbol) if symbol is not None else None
+    if symbol is None or position is None or not position.is_open:
+        return None
+    price = event_price(ctx.event)
+    return symbol, position.unrealized_pnl(
+        price
+    ) if price is not None else position.unrealized_pnl()
+
+
+class DailyUnrealizedLossConfig(RuleConfig):
+    """Settings of rule 004.
+
+    Attributes:
+        limit: the open loss of one position that closes it (negative, quote currency).
+    """
+
+    limit: Decimal = Field(lt=0, allow_inf_nan=False)
+
+
+@register_rule
+class DailyUnrealizedLoss(Rule[DailyUnrealizedLossConfig]):
+    """Rule 004: a position's unrealized P&L ≤ ``limit`` → close that position."""
+
+    code: ClassVar[str] = "004"
+    name: ClassVar[str] = "daily_unrealized_loss"
+    config_type: ClassVar[type[RuleConfig]] = DailyUnrealizedLossConfig
+    events: ClassVar[tuple[type[Message], ...]] = POSITION_AND_PRICE_EVENTS
+
+    def describe(self) -> str:
+        return f"close a position whose unrealized P&L is at or below {self.config.limit}"
+
+    def check(self, ctx: RuleContext) -> Verdict | None:
+        found = open_unrealized(ctx)
+        if found is None or found[1] > self.config.limit:
+            return None
+        symbol, unrealized = found
+        return Verdict(
+            rule=self.name,
+            action=RiskAction.CLOSE_POSITION,
+            reason=format_reason(
+                "DAILY_UNREALIZED_LOSS",
+                symbol=symbol,
+                unrealized=unrealized,
+                limit=self.config.limit,
+            ),
+            symbol=symbol,
+        )

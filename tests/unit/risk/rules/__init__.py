@@ -1,0 +1,1 @@
+"""Unit tests of the risk rules (one file per rule)."""
