@@ -35,6 +35,12 @@ class SimOrder:
         triggered: whether a stop's trigger price traded.
         queue_ahead: quantity still queued ahead of it at its limit price.
         resting: whether it rested on the book (its later fills are maker fills).
+        held: the amount of ``hold_currency`` its open quantity locks in the account.
+        hold_currency: the currency it locks (quote for buys and derivatives, base for
+            spot sells; empty when it locks nothing, e.g. reduce-only).
+        hold_rate: the amount locked per unit of open quantity.
+        checked_price: the price its funds were checked at, while it is matched right
+            after that check (a fill at that price or better cannot fail the check again).
     """
 
     command: SubmitOrder
@@ -45,6 +51,10 @@ class SimOrder:
     triggered: bool = False
     queue_ahead: Decimal = _ZERO
     resting: bool = False
+    held: Decimal = _ZERO
+    hold_currency: str = ""
+    hold_rate: Decimal = _ZERO
+    checked_price: Decimal | None = None
 
     @property
     def leaves(self) -> Decimal:

@@ -30,14 +30,17 @@ class SimulatedExchangeConfig:
         slippage_bps: the most a taker fill is moved against the order, in bps; each
             fill draws a seeded share of it.
         volume_per_step: the market volume traded per price step (quantity units).
-        max_volume_share: the share of ``volume_per_step`` one resting order may take per
-            step; a larger order fills partially over several steps.
+        max_volume_share: the share of ``volume_per_step`` the orders on one symbol may
+            take together per step, oldest first; a larger order fills partially over
+            several steps.
         limit_fill_probability: chance a crossed resting limit fills at that step.
         queue_ahead: quantity queued ahead of a new resting limit at its price; it is
             worked off by step volume before the order fills.
         margin_rate: initial margin rate for derivative orders (share of notional).
         latency: delay per command kind (``submit``, ``cancel``, ``fetch``) in ns.
         latency_jitter: the most a delay is lengthened by seeded jitter, in ns.
+        candles_history: how many recent candles ``MarketPriceFetched`` carries when the
+            ``FetchPrice`` does not ask for a number (0: none).
     """
 
     venue: str = "simulated"
@@ -51,6 +54,7 @@ class SimulatedExchangeConfig:
     margin_rate: Decimal = Decimal("0.1")
     latency: Mapping[str, int] = field(default_factory=_empty)
     latency_jitter: int = 0
+    candles_history: int = 50
 
     def __post_init__(self) -> None:
         for name in ("slippage_bps", "queue_ahead"):
@@ -77,5 +81,9 @@ class SimulatedExchangeConfig:
         unknown = set(self.latency) - set(COMMAND_KINDS)
         if unknown:
             raise InvalidValueError.for_value("latency", sorted(unknown), "unknown command kind")
+        if self.candles_history < 0:
+            raise InvalidValueError.for_value(
+                "candles_history", self.candles_history, "must be >= 0"
+            )
         if any(delay < 0 for delay in self.latency.values()) or self.latency_jitter < 0:
             raise InvalidValueError.for_value("latency", dict(self.latency), "must be >= 0")

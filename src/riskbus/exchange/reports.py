@@ -5,12 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from riskbus.model.commands import FetchBalances, FetchOpenOrders, FetchPositions, FetchPrice
-from riskbus.model.events.account import (
-    Balance,
-    BalancesFetched,
-    OpenOrdersReport,
-    PositionsReport,
-)
+from riskbus.model.events.account import BalancesFetched, OpenOrdersReport, PositionsReport
 from riskbus.model.events.market import MarketPriceFetched, MarketPriceFetchFailed
 from riskbus.model.reasons import format_reason
 
@@ -23,7 +18,10 @@ __all__ = ["balances", "open_orders", "positions", "price"]
 def price(
     exchange: SimulatedExchange, command: FetchPrice
 ) -> MarketPriceFetched | MarketPriceFetchFailed:
-    """Return the current quote of ``command.symbol``, or why it cannot be fetched.
+    """Return the current quote and recent candles of ``command.symbol``, or why not.
+
+    The candles are ``command.candle_count`` (or ``config.candles_history``) candles up to
+    the current step, oldest first, the last closing at the current price.
 
     Fails with ``VENUE_UNAVAILABLE`` (outage), ``RATE_LIMITED`` or ``UNKNOWN_SYMBOL``.
     """
@@ -38,6 +36,7 @@ def price(
             ts=ts, cycle_id=command.cycle_id, pair=command.symbol, error_message=reason
         )
     quote = exchange.quote(command.symbol)
+    count = command.candle_count or exchange.config.candles_history
     return MarketPriceFetched(
         ts=ts,
         cycle_id=command.cycle_id,
@@ -45,15 +44,13 @@ def price(
         current_price=quote.price,
         current_buy_price=quote.ask,
         current_sell_price=quote.bid,
+        candles=exchange.candles(command.symbol, count),
     )
 
 
 def balances(exchange: SimulatedExchange, command: FetchBalances) -> BalancesFetched:
-    """Return the account's balances (nothing is locked by open orders: free = total)."""
-    rows = tuple(
-        Balance(currency=currency, total=amount, free=amount)
-        for currency, amount in sorted(exchange.account.balances.items())
-    )
+    """Return the account's balances; ``free`` is the total less what open orders lock."""
+    rows = exchange.account.balance_rows()
     return BalancesFetched(ts=exchange.clock.now(), balances=rows, request_id=command.request_id)
 
 

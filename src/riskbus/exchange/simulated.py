@@ -1,17 +1,18 @@
 """The simulated exchange: a synchronous venue over price paths, latency via the clock.
 
 Walk of one order: :meth:`SimulatedExchange.submit` waits its seeded latency on the clock,
-then consults the fault hooks, validates the order (size, step, tick, notional, funds),
-acknowledges it (``OrderAccepted``, or ``OrderStatusUnknown`` when the ack is lost) and
-matches it against the current quote. What does not fill rests; :meth:`advance` moves the
-market one step and matches the resting orders again. Fills are booked in the venue's own
-:class:`~riskbus.model.portfolio.Portfolio` (``account``).
+then consults the fault hooks, validates the order (size, step, tick, notional, funds
+against the *free* balance), matches it against the current quote and locks the funds of
+what stays open; only then does it publish what happened (``OrderAccepted``, or
+``OrderStatusUnknown`` when the ack is lost, then the fills or cancels), so a handler that
+reacts always sees the venue settled. :meth:`advance` moves the market one step and
+matches the resting orders again, oldest first; all orders on a symbol share the step's
+volume. Fills are booked in the venue's own :class:`~riskbus.model.portfolio.Portfolio`
+(``account``), which also holds the locked amounts (``free = total − locked``).
 
-Simplifications: resting orders do not lock funds (a spot fill that the account can no
-longer pay for cancels the order with ``INSUFFICIENT_BALANCE``); each order gets its own
-volume share per step (orders do not compete for volume); a stop order waits for its
-trigger whatever its time in force; ``Fetch{Balances,OpenOrders,Positions}`` are answered
-even during an outage (the model has no failure event for them).
+Simplifications: a stop order waits for its trigger whatever its time in force; margin is
+locked only for open derivative orders, not for positions; ``Fetch{Balances,OpenOrders,
+Positions}`` are answered even during an outage (the model has no failure event for them).
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ from decimal import Decimal
 
 from riskbus.core.bus import EventBus
 from riskbus.core.clock import Clock
-from riskbus.core.ids import IdGenerator
+from riskbus.core.messages import Event
 from riskbus.core.seeds import Seeds
 from riskbus.exchange import reports
+from riskbus.exchange._symbols import Quote, SymbolState
 from riskbus.exchange.base import ExchangeClient
 from riskbus.exchange.book import SimOrder, check_order
 from riskbus.exchange.config import SimulatedExchangeConfig
 from riskbus.exchange.faults import Faults
-from riskbus.exchange.matching import Matcher, Quote
+from riskbus.exchange.matching import Matcher
 from riskbus.market.path import PricePath
 from riskbus.model.catalogue import InstrumentRegistry
 from riskbus.model.commands import (
@@ -40,10 +42,9 @@ from riskbus.model.commands import (
     FetchPrice,
     SubmitOrder,
 )
-from riskbus.model.enums import OrderStatus
-from riskbus.model.events.account import (
-    OrderReport,
-)
+from riskbus.model.enums import OrderSide, OrderStatus, OrderType
+from riskbus.model.events.account import OrderReport
+from riskbus.model.events.market import Candle
 from riskbus.model.events.orders import (
     OrderAccepted,
     OrderCanceled,
@@ -96,10 +97,15 @@ class SimulatedExchange(ExchangeClient):
         self.step = 0
         self._latency_rng = seeds.stream("latency")
         self._orders: dict[str, SimOrder] = {}
-        self._venue_ids = IdGenerator("SIM")
+        self._venue_count = 0
+        self._queue_ahead = self.config.queue_ahead
         self._open: dict[str, SimOrder] = {}
-        self._quotes: dict[str, tuple[tuple[int, Decimal], Quote]] = {}
+        self._symbols: dict[str, SymbolState] = {}
+        #: Events of the operation under way, published once it has settled (see ``emit``).
+        self.outbox: list[Event] = []
         self._matcher = Matcher(self, seeds, self.config)
+        latency = self.config.latency
+        self._instant = not self.config.latency_jitter and not latency.get("submit", 0)
 
     # -- market ---------------------------------------------------------------------------
 
@@ -110,38 +116,57 @@ class SimulatedExchange(ExchangeClient):
             InvalidValueError: the symbol is unknown.
             KeyError: no price path is loaded for the symbol.
         """
-        path = self.market[symbol]
-        k = min(self.faults.price_step(self.step), len(path) - 1)
-        key = (k, self.faults.gap)
-        cached = self._quotes.get(symbol)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        quote = self._read_quote(symbol, path, k)
-        self._quotes[symbol] = (key, quote)
-        return quote
+        return self._require(symbol).quote(self.step, self.faults)
 
-    def _read_quote(self, symbol: str, path: PricePath, k: int) -> Quote:
-        instrument = self.registry.get(symbol)
-        raw = path.quote_at(k)
-        if self.faults.gap:
-            factor = 1 + self.faults.gap / 100
-            return Quote(
-                price=instrument.quantize_price(raw.price * factor),
-                bid=instrument.quantize_price(raw.sell * factor),
-                ask=instrument.quantize_price(raw.buy * factor),
-            )
-        tick = instrument.tick_size
-        quantized = path.quote_at(k, tick)
-        return Quote(price=quantized.price, bid=quantized.sell, ask=quantized.buy)
+    def candles(self, symbol: str, count: int | None = None) -> tuple[Candle, ...]:
+        """Return the last ``count`` candles of ``symbol`` up to the current step, oldest first.
+
+        ``count`` defaults to ``config.candles_history``. The last candle closes at the
+        current quote's price (stale prices and price gaps applied like the quote's).
+
+        Raises:
+            InvalidValueError: the symbol is unknown.
+            KeyError: no price path is loaded for the symbol.
+        """
+        state = self._require(symbol)
+        number = self.config.candles_history if count is None else count
+        k = state.price_step(self.step, self.faults)
+        gap = self.faults.gap if self.faults.active else Decimal(0)
+        return state.candles(k, number, gap)
+
+    def _require(self, symbol: str) -> SymbolState:
+        state = self._state(symbol)
+        if state is None:
+            self.registry.get(symbol)  # raises InvalidValueError for an unknown instrument
+            raise KeyError(symbol)
+        return state
+
+    def _state(self, symbol: str) -> SymbolState | None:
+        """Return the state of ``symbol``, or None if it has no instrument or no path."""
+        state = self._symbols.get(symbol)
+        instrument = self.registry.find(symbol)
+        path = self.market.get(symbol)
+        if state is not None and state.instrument is instrument and state.path is path:
+            return state
+        if instrument is None or path is None:
+            return None
+        state = self._symbols[symbol] = SymbolState(instrument, path, self.config)
+        return state
 
     def advance(self, steps: int = 1) -> None:
-        """Move the market ``steps`` steps, matching the resting orders after each."""
+        """Move the market ``steps`` steps, matching the resting orders after each.
+
+        Resting orders are matched oldest first and share each step's volume.
+        """
         for _ in range(steps):
             self.step += 1
             for order in list(self._open.values()):
                 if order.status in _OPEN:
-                    self._matcher.work(order)
+                    state = self._state(order.command.symbol)
+                    if state is not None:
+                        self._matcher.work(order, state)
             self._prune()
+            self._flush()
 
     # -- queries --------------------------------------------------------------------------
 
@@ -167,7 +192,10 @@ class SimulatedExchange(ExchangeClient):
 
     def submit(self, command: SubmitOrder) -> None:
         """Place the order after the ``submit`` latency; the outcome arrives as events."""
-        self._later("submit", lambda: self._submit_now(command))
+        if self._instant:
+            self._submit_now(command)
+        else:
+            self._later("submit", lambda: self._submit_now(command))
 
     def cancel_order(self, command: CancelOrder) -> None:
         """Cancel one order after the ``cancel`` latency."""
@@ -178,7 +206,7 @@ class SimulatedExchange(ExchangeClient):
         self._later("cancel", lambda: self._cancel_all_now(command))
 
     def fetch_price(self, command: FetchPrice) -> None:
-        """Answer with the current quote (``MarketPriceFetched``) after the latency."""
+        """Answer with the current quote and candles (``MarketPriceFetched``) after the latency."""
         self._later("fetch", lambda: self.bus.publish(reports.price(self, command)))
 
     def fetch_balances(self, command: FetchBalances) -> None:
@@ -193,7 +221,53 @@ class SimulatedExchange(ExchangeClient):
         """Answer with ``PositionsReport`` after the ``fetch`` latency."""
         self._later("fetch", lambda: self.bus.publish(reports.positions(self, command)))
 
+    # -- used by the matcher --------------------------------------------------------------
+
+    def emit(self, event: Event) -> None:
+        """Queue ``event``; it is published once the current operation has settled."""
+        self.outbox.append(event)
+
+    def hold(self, order: SimOrder, leaves: Decimal) -> None:
+        """Lock what ``leaves`` open quantity of ``order`` needs (less, more, or nothing)."""
+        target = leaves * order.hold_rate if leaves else _ZERO
+        change = target - order.held
+        if change > 0:
+            self.account.reserve(order.hold_currency, change)
+        elif change < 0:
+            self.account.release(order.hold_currency, -change)
+        order.held = target
+
+    def cancel(self, order: SimOrder, reason: str) -> None:
+        """Cancel ``order`` now, release its lock and publish ``OrderCanceled``."""
+        self.drop(order, reason)
+        self._flush()
+
+    def drop(self, order: SimOrder, reason: str) -> None:
+        """Cancel ``order`` now, release its lock and queue ``OrderCanceled`` (see :meth:`emit`)."""
+        order.status = OrderStatus.CANCELED
+        if order.held:
+            self.hold(order, _ZERO)
+        self.emit(
+            OrderCanceled(
+                ts=self.clock.now(),
+                client_order_id=order.command.client_order_id,
+                symbol=order.command.symbol,
+                reason=reason,
+                venue_order_id=order.venue_order_id,
+            )
+        )
+
     # -- internals ------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        outbox = self.outbox
+        if outbox:
+            # Cleared before publishing: a handler that submits again flushes its own events.
+            events = outbox.copy()
+            outbox.clear()
+            publish = self.bus.publish
+            for event in events:
+                publish(event)
 
     def _later(self, kind: str, action: Callable[[], None]) -> None:
         delay = self.config.latency.get(kind, 0)
@@ -225,54 +299,83 @@ class SimulatedExchange(ExchangeClient):
             )
         )
 
-    def _refusal(self, command: SubmitOrder) -> str | None:
-        refused = self.call_refused()
-        if refused is not None:
-            return refused
-        if self.faults.active and self.faults.take_reject():
-            return format_reason("REJECTED_BY_VENUE", venue=self.venue)
+    def _refusal(self, command: SubmitOrder) -> str | SymbolState:
+        """Return the symbol's state if the venue takes ``command``, else why not."""
+        if self.faults.active:
+            refused = self.call_refused()
+            if refused is not None:
+                return refused
+            if self.faults.take_reject():
+                return format_reason("REJECTED_BY_VENUE", venue=self.venue)
         if command.client_order_id in self._orders:
             return format_reason("DUPLICATE_ORDER", client_order_id=command.client_order_id)
-        instrument = self.registry.find(command.symbol)
-        if instrument is None or command.symbol not in self.market:
-            return format_reason("UNKNOWN_SYMBOL", symbol=command.symbol)
-        quote = self.quote(command.symbol)
-        reference = quote.ask if command.side.sign > 0 else quote.bid
-        return check_order(command, instrument, reference) or self._matcher.check_funds(
-            command, instrument, reference
-        )
+        symbol = command.symbol
+        state = self._symbols.get(symbol)
+        if state is None or state.instrument is not self.registry.find(symbol):
+            state = self._state(symbol)
+            if state is None:
+                return format_reason("UNKNOWN_SYMBOL", symbol=symbol)
+        return state
 
     def _submit_now(self, command: SubmitOrder) -> None:
-        reason = self._refusal(command)
+        faults = self.faults
+        symbol = command.symbol
+        state = self._symbols.get(symbol)
+        if (
+            faults.active
+            or state is None
+            or command.client_order_id in self._orders
+            or state.instrument is not self.registry.find(symbol)
+            or state.path is not self.market.get(symbol)
+        ):
+            refused = self._refusal(command)
+            if isinstance(refused, str):
+                self._reject(command, refused)
+                return
+            state = refused
+        quote = state.quote(self.step, faults)
+        reference = quote.ask if command.side is _BUY else quote.bid
+        order = SimOrder(command, "")
+        reason = _check_size(command, state, reference) or self._matcher.check_funds(
+            order, state, reference
+        )
         if reason is not None:
             self._reject(command, reason)
             return
-        order = SimOrder(command=command, venue_order_id=self._venue_ids.next())
-        order.queue_ahead = self.config.queue_ahead
-        self._orders[command.client_order_id] = order
+        self._venue_count = count = self._venue_count + 1
+        # the ids of IdGenerator("SIM"), without its per-call overhead
+        order.venue_order_id = venue_order_id = "SIM-" + str(count).zfill(6)
+        order.queue_ahead = self._queue_ahead
+        client_order_id = command.client_order_id
+        self._orders[client_order_id] = order
         ts = self.clock.now()
-        if self.faults.active and self.faults.take_lost_ack():
-            self.bus.publish(
+        if faults.active and faults.take_lost_ack():
+            self.outbox.append(
                 OrderStatusUnknown(
                     ts=ts,
-                    client_order_id=command.client_order_id,
+                    client_order_id=client_order_id,
                     symbol=command.symbol,
                     operation="submit",
                     error="acknowledgement lost",
                 )
             )
         else:
-            self.bus.publish(
+            self.outbox.append(
                 OrderAccepted(
                     ts=ts,
-                    client_order_id=command.client_order_id,
+                    client_order_id=client_order_id,
                     symbol=command.symbol,
-                    venue_order_id=order.venue_order_id,
+                    venue_order_id=venue_order_id,
                 )
             )
-        self._matcher.work(order)
-        if order.status in _OPEN:
-            self._open[command.client_order_id] = order
+        self._matcher.work(order, state, quote)
+        order.checked_price = None
+        status = order.status
+        if status is not _FILLED and status in _OPEN:
+            self._open[client_order_id] = order
+            if order.hold_currency:
+                self.hold(order, order.leaves)
+        self._flush()
 
     def _cancel_now(self, command: CancelOrder) -> None:
         order = self._orders.get(command.client_order_id)
@@ -281,12 +384,13 @@ class SimulatedExchange(ExchangeClient):
             reason = format_reason("ORDER_NOT_OPEN", client_order_id=command.client_order_id)
         if reason is not None or order is None:
             self._cancel_rejected(command.client_order_id, command.symbol, reason or "")
-            return
-        self.cancel(order, command.reason or "CANCELED")
+        else:
+            self.drop(order, command.reason or "CANCELED")
+        self._flush()
 
     def _cancel_rejected(self, client_order_id: str, symbol: str, reason: str) -> None:
         order = self._orders.get(client_order_id)
-        self.bus.publish(
+        self.emit(
             OrderCancelRejected(
                 ts=self.clock.now(),
                 client_order_id=client_order_id,
@@ -302,26 +406,38 @@ class SimulatedExchange(ExchangeClient):
             if order.status not in _OPEN or command.symbol not in (None, order.command.symbol):
                 continue
             if refused is None:
-                self.cancel(order, command.reason or "CANCELED")
+                self.drop(order, command.reason or "CANCELED")
             else:
                 self._cancel_rejected(order.command.client_order_id, order.command.symbol, refused)
         self._prune()
+        self._flush()
 
     def _prune(self) -> None:
         self._open = {key: o for key, o in self._open.items() if o.status in _OPEN}
 
-    def cancel(self, order: SimOrder, reason: str) -> None:
-        """Cancel ``order`` now and publish ``OrderCanceled`` (used by the matcher too)."""
-        order.status = OrderStatus.CANCELED
-        self.bus.publish(
-            OrderCanceled(
-                ts=self.clock.now(),
-                client_order_id=order.command.client_order_id,
-                symbol=order.command.symbol,
-                reason=reason,
-                venue_order_id=order.venue_order_id,
-            )
-        )
+
+def _check_size(command: SubmitOrder, state: SymbolState, reference: Decimal) -> str | None:
+    """Run :func:`check_order`, skipping the size checks of a market size found valid before."""
+    quantity = command.quantity
+    market = command.order_type is _MARKET
+    if market and quantity in state.valid_sizes:
+        notional = quantity * reference
+        if not state.unit_multiplier:
+            notional *= state.multiplier
+        if notional >= state.instrument.min_notional:
+            return None
+    reason = check_order(command, state.instrument, reference)
+    if reason is None and market and quantity.is_finite():
+        sizes = state.valid_sizes
+        if len(sizes) >= _SIZE_CACHE:
+            sizes.clear()
+        sizes.add(quantity)
+    return reason
 
 
+_BUY = OrderSide.BUY
+_MARKET = OrderType.MARKET
+_FILLED = OrderStatus.FILLED
 _OPEN = (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.TRIGGERED)
+_ZERO = Decimal(0)
+_SIZE_CACHE = 1024

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from riskbus.core.errors import InvalidValueError
 from riskbus.model.catalogue import InstrumentRegistry
-from riskbus.model.enums import PositionSide
+from riskbus.model.enums import InstrumentKind, OrderSide, PositionSide
 from riskbus.model.errors import DuplicateFillError, MissingMarkPriceError
 from riskbus.model.events.account import (
     AccountSnapshot,
@@ -36,10 +36,14 @@ from riskbus.model.events.account import (
 from riskbus.model.events.market import Bar, QuoteTick, TradeTick
 from riskbus.model.events.orders import OrderFilled
 from riskbus.model.fills import Fill
-from riskbus.model.money import ZERO, MoneyInput, finite, positive
+from riskbus.model.instruments import Instrument
+from riskbus.model.money import ZERO, MoneyInput, finite, non_negative, positive
 from riskbus.model.positions import Position
 
 __all__ = ["Portfolio"]
+
+_BUY = OrderSide.BUY
+_SPOT = InstrumentKind.SPOT
 
 
 class Portfolio:
@@ -67,6 +71,7 @@ class Portfolio:
         self._marks: dict[str, Decimal] = {}
         self._fees: dict[str, Decimal] = {}
         self._fill_ids: set[str] = set()
+        self._reserved: dict[str, Decimal] = {}
 
     # -- balances -------------------------------------------------------------------------
 
@@ -99,6 +104,54 @@ class Portfolio:
     def set_balance(self, currency: str, amount: MoneyInput) -> None:
         """Overwrite the balance of ``currency`` (e.g. after reconciling with the venue)."""
         self._balances[currency] = finite(amount, "amount")
+
+    # -- reservations ---------------------------------------------------------------------
+
+    def reserved(self, currency: str) -> Decimal:
+        """Return the amount of ``currency`` locked by open orders (0 if none)."""
+        return self._reserved.get(currency, ZERO)
+
+    @property
+    def reservations(self) -> dict[str, Decimal]:
+        """Every locked amount by currency (a copy; currencies with none are absent)."""
+        return dict(self._reserved)
+
+    def free(self, currency: str) -> Decimal:
+        """Return the balance of ``currency`` not locked by open orders (may be < 0 after a
+        withdrawal below the locked amount)."""
+        return self._balances.get(currency, ZERO) - self._reserved.get(currency, ZERO)
+
+    def reserve(self, currency: str, amount: MoneyInput) -> Decimal:
+        """Lock ``amount`` (>= 0) of ``currency`` for an open order; return the total locked.
+
+        The balance itself is unchanged: a reservation only lowers :meth:`free`. Whoever
+        reserves checks :meth:`free` first (the simulated venue does, when it accepts an
+        order) and releases the same amount when the order ends.
+        """
+        value = non_negative(amount, "amount")
+        total = self._reserved.get(currency, ZERO) + value
+        if total:
+            self._reserved[currency] = total
+        return total
+
+    def release(self, currency: str, amount: MoneyInput) -> Decimal:
+        """Unlock ``amount`` (>= 0) of ``currency``; return what stays locked.
+
+        Raises:
+            InvalidValueError: more than is locked would be released.
+        """
+        value = non_negative(amount, "amount")
+        held = self._reserved.get(currency, ZERO)
+        if value > held:
+            raise InvalidValueError.for_value(
+                "amount", amount, f"exceeds the {held} {currency} locked by open orders"
+            )
+        left = held - value
+        if left:
+            self._reserved[currency] = left
+        else:
+            self._reserved.pop(currency, None)
+        return left
 
     # -- positions and marks --------------------------------------------------------------
 
@@ -164,27 +217,93 @@ class Portfolio:
         instrument = self.registry.get(fill.symbol)
         if fill.fill_id in self._fill_ids:
             raise DuplicateFillError(client_order_id=fill.client_order_id, fill_id=fill.fill_id)
-        position = self._positions.get(fill.symbol)
+        position = self._position_for(instrument)
+        before = position.quantity
+        signed, price, fee = fill.signed_quantity, fill.price, fill.fee
+        realized = position.book(signed, price, fee, fill.fee_currency, fill.ts)
+        self._settle(instrument, fill.fill_id, signed, price, realized)
+        if fee:
+            self._charge(fee, fill.fee_currency)
+        return _position_events(position, before, realized, fill)
+
+    def record_fill(self, event: OrderFilled, instrument: Instrument | None = None) -> None:
+        """Book a fill this process made itself, without checks or position events.
+
+        The fast path of the simulated venue: ``event`` must already hold Decimals on the
+        instrument's grid (a positive quantity and price, a finite fee). Anything that comes
+        from outside goes through :meth:`on_order_filled` instead.
+
+        Raises:
+            InvalidValueError: the symbol is unknown.
+            DuplicateFillError: the fill id was booked before (nothing changes).
+        """
+        if instrument is None:
+            instrument = self.registry.get(event.symbol)
+        fill_id = event.fill_id
+        if fill_id in self._fill_ids:
+            raise DuplicateFillError(client_order_id=event.client_order_id, fill_id=fill_id)
+        quantity = event.last_qty
+        signed = quantity if event.side is _BUY else -quantity
+        price, fee = event.last_price, event.fee
+        position = self._positions.get(instrument.symbol)
         if position is None:
-            position = self._positions[fill.symbol] = Position(instrument)
-            mark = self._marks.get(fill.symbol)
+            position = self._position_for(instrument)
+        realized = position.book(signed, price, fee, event.fee_currency, event.ts)
+        # _settle and _charge inlined: this is the venue's per-fill hot path
+        balances = self._balances
+        quote = instrument.quote
+        if instrument.kind is not _SPOT:
+            balances[quote] = balances.get(quote, ZERO) + realized
+        else:
+            balances[quote] = balances.get(quote, ZERO) - signed * price
+            base = instrument.base
+            balances[base] = balances.get(base, ZERO) + signed
+        if fee:
+            currency = event.fee_currency
+            balances[currency] = balances.get(currency, ZERO) - fee
+            fees = self._fees
+            fees[currency] = fees.get(currency, ZERO) + fee
+        self._fill_ids.add(fill_id)
+        if instrument.symbol not in self._marks:
+            self.update_mark(instrument.symbol, price)
+
+    def _position_for(self, instrument: Instrument) -> Position:
+        symbol = instrument.symbol
+        position = self._positions.get(symbol)
+        if position is None:
+            position = self._positions[symbol] = Position(instrument)
+            mark = self._marks.get(symbol)
             if mark is not None:
                 position.update_mark(mark)
-        before = position.quantity
-        realized = position.apply(fill)
-        if instrument.is_derivative:
-            self._move(instrument.quote, realized)
+        return position
+
+    def _settle(
+        self,
+        instrument: Instrument,
+        fill_id: str,
+        signed_quantity: Decimal,
+        price: Decimal,
+        realized: Decimal,
+    ) -> None:
+        """Move the balances of a fill its position has booked (fees: :meth:`_charge`)."""
+        balances = self._balances
+        quote = instrument.quote
+        if instrument.kind is not _SPOT:
+            balances[quote] = balances.get(quote, ZERO) + realized
         else:
-            self._move(instrument.quote, -fill.signed_quantity * fill.price)
-            self._move(instrument.base, fill.signed_quantity)
-        if fill.fee:
-            self._move(fill.fee_currency, -fill.fee)
-            self._fees[fill.fee_currency] = self._fees.get(fill.fee_currency, ZERO) + fill.fee
-        self._fill_ids.add(fill.fill_id)
-        if fill.symbol not in self._marks:
+            balances[quote] = balances.get(quote, ZERO) - signed_quantity * price
+            base = instrument.base
+            balances[base] = balances.get(base, ZERO) + signed_quantity
+        self._fill_ids.add(fill_id)
+        if instrument.symbol not in self._marks:
             # Until a feed marks it, the first traded price is the best price known.
-            self.update_mark(fill.symbol, fill.price)
-        return _position_events(position, before, realized, fill)
+            self.update_mark(instrument.symbol, price)
+
+    def _charge(self, fee: Decimal, currency: str) -> None:
+        balances = self._balances
+        balances[currency] = balances.get(currency, ZERO) - fee
+        fees = self._fees
+        fees[currency] = fees.get(currency, ZERO) + fee
 
     # -- totals ---------------------------------------------------------------------------
 
@@ -233,14 +352,19 @@ class Portfolio:
         return AccountSnapshot(
             ts=ts,
             currency=quote,
-            balances=tuple(
-                Balance(currency=asset, total=amount, free=amount)
-                for asset, amount in sorted(self._balances.items())
-            ),
+            balances=self.balance_rows(),
             equity=self.equity(quote),
             realized_pnl=self.realized_pnl(quote),
             unrealized_pnl=self.unrealized_pnl(quote),
             fees=self.fees(quote),
+        )
+
+    def balance_rows(self) -> tuple[Balance, ...]:
+        """Return every balance as a :class:`Balance` (``free`` = total − locked), by name."""
+        reserved = self._reserved
+        return tuple(
+            Balance(currency=asset, total=amount, free=amount - reserved.get(asset, ZERO))
+            for asset, amount in sorted(self._balances.items())
         )
 
     def _asset_price(self, asset: str, quote: str) -> Decimal:

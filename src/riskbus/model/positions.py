@@ -53,6 +53,7 @@ class Position:
         "_quantum",
         "_realized",
         "_realized_at_open",
+        "_unit",
         "instrument",
         "last_closed_pnl",
         "trade_count",
@@ -71,6 +72,7 @@ class Position:
         self._last_price: Decimal | None = None
         grid = exponent(instrument.tick_size) + exponent(instrument.step_size)
         self._quantum = min(COST_QUANTUM, Decimal(1).scaleb(grid))
+        self._unit = instrument.multiplier == 1  # x * 1 == x, same digits: skip it
         self.last_closed_pnl = ZERO
         self.trade_count = 0
         self.ts_opened: int | None = None
@@ -163,21 +165,33 @@ class Position:
             raise InvalidValueError.for_value(
                 "symbol", fill.symbol, f"fill does not belong to position {self.symbol}"
             )
-        delta = fill.signed_quantity
+        return self.book(fill.signed_quantity, fill.price, fill.fee, fill.fee_currency, fill.ts)
+
+    def book(
+        self, signed_quantity: Decimal, price: Decimal, fee: Decimal, fee_currency: str, ts: int
+    ) -> Decimal:
+        """Book a fill given as checked Decimals; return the gross P&L it realized.
+
+        The fast path under :meth:`apply` (and the simulated venue, which builds its fills
+        on the instrument's grid): nothing is validated here.
+        """
+        delta = signed_quantity
         realized = ZERO
-        if self._quantity and (delta > 0) != (self._quantity > 0):
-            realized, delta = self._close(delta, fill.price)
+        quantity = self._quantity
+        if quantity and (delta > 0) != (quantity > 0):
+            realized, delta = self._close(delta, price)
         if delta:
             if not self._quantity:
                 self._realized_at_open = self._realized
-                self.ts_opened = fill.ts
+                self.ts_opened = ts
             self._quantity += delta
-            self._cost += delta * fill.price
-        if fill.fee:
-            self._fees[fill.fee_currency] = self._fees.get(fill.fee_currency, ZERO) + fill.fee
-        self._last_price = fill.price
+            self._cost += delta * price
+        if fee:
+            fees = self._fees
+            fees[fee_currency] = fees.get(fee_currency, ZERO) + fee
+        self._last_price = price
         self.trade_count += 1
-        self.ts_last = fill.ts
+        self.ts_last = ts
         return realized
 
     def to_report(self) -> PositionReport:
@@ -211,7 +225,9 @@ class Position:
         else:
             closing = delta
             released = self._release(-closing)
-        realized = (-closing * price - released) * self.instrument.multiplier
+        realized = -closing * price - released
+        if not self._unit:
+            realized *= self.instrument.multiplier
         self._quantity += closing
         self._cost -= released
         self._realized += realized

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskbus.model import OrderSide, OrderType
+from riskbus.model.commands import CancelAllOrders
 from riskbus.model.events.orders import OrderFilled
 
 from .helpers import Venue
@@ -67,6 +68,7 @@ def test_spot_value_changes_only_by_fees_and_price_moves(
     assert value == D(1_000) + 2 * mark + _moves_and_fees(venue, mark, D(1))
     assert account.balance("USDT") >= 0
     assert account.balance("BTC") >= 0
+    _assert_locks_released(venue)
 
 
 @settings(max_examples=60, deadline=None)
@@ -84,3 +86,14 @@ def test_future_value_changes_only_by_fees_and_price_moves(
     unrealized = position.unrealized_pnl(mark) if position is not None else D(0)
     value = account.balance("USD") + unrealized
     assert value == D(1_000_000) + _moves_and_fees(venue, mark, D(2))
+    _assert_locks_released(venue)
+
+
+def _assert_locks_released(venue: Venue) -> None:
+    """Open orders lock something; once they are all canceled nothing stays locked."""
+    account = venue.exchange.account
+    if not venue.exchange.open_orders():
+        assert account.reservations == {}
+    assert all(amount > 0 for amount in account.reservations.values())
+    venue.bus.send(CancelAllOrders(ts=0))
+    assert account.reservations == {}

@@ -129,3 +129,22 @@ def test_bad_fault_arguments_are_refused(arm: object) -> None:
     venue = Venue()
     with pytest.raises(InvalidValueError):
         arm(venue.exchange.faults)  # type: ignore[operator]
+
+
+def test_single_faults_can_be_disarmed_and_the_fast_path_returns() -> None:
+    venue = Venue()
+    faults = venue.exchange.faults
+    faults.reject_next(3)
+    faults.lose_next_ack(2)
+    faults.rate_limit(1, 10**9)
+    assert faults.active
+    faults.clear_rejects()
+    faults.clear_lost_acks()
+    faults.clear_rate_limit()
+    assert not faults.active
+    venue.submit()
+    assert len(venue.of(OrderAccepted)) == 1
+    faults.gap = D(5)
+    assert faults.active
+    faults.gap = D(0)
+    assert not faults.active

@@ -202,12 +202,18 @@ def test_duplicate_client_order_id_is_rejected() -> None:
 def test_resting_buy_is_canceled_when_cash_is_gone_at_fill_time() -> None:
     venue = Venue(prices={"BTC/USDT": [100.0, 100.0, 90.0]}, balances={"USDT": 200})
     venue.submit(client_order_id="a", order_type=OrderType.LIMIT, price=D("95.00"))
-    venue.submit(client_order_id="b", quantity=D("1.5"))  # spends the cash
+    venue.exchange.account.withdraw("USDT", D(150))  # taken out behind the venue's back
     venue.exchange.advance(2)
     (canceled,) = venue.of(OrderCanceled)
     assert canceled.client_order_id == "a"
-    assert canceled.reason.startswith("INSUFFICIENT_BALANCE")
-    assert venue.exchange.account.balance("USDT") >= 0
+    code, values = parse_reason(canceled.reason)
+    assert (code, D(values["needed"]), D(values["available"])) == (
+        "INSUFFICIENT_BALANCE",
+        D("95.00") + D("95.00") * D("0.0002"),
+        D(50),
+    )
+    assert venue.exchange.account.balance("USDT") == 50
+    assert venue.exchange.account.reserved("USDT") == 0
 
 
 def test_reduce_only_skips_the_funds_check() -> None:

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskbus.model import Fill, OrderSide, Portfolio, default_registry
-from riskbus.model.events import PositionClosed, PositionOpened
+from riskbus.model.events import OrderFilled, PositionClosed, PositionOpened
 from tests.stubs import D
 
 REGISTRY = default_registry()
@@ -182,3 +182,54 @@ def test_random_fills_conserve_money_and_match_an_exact_reference(
             before != 0 and (after.quantity == 0 or flipped)
         )
         check(portfolio, currency, books)
+
+
+def _as_event(fill: Fill) -> OrderFilled:
+    return OrderFilled(
+        ts=fill.ts,
+        client_order_id=fill.client_order_id,
+        symbol=fill.symbol,
+        side=fill.side,
+        fill_id=fill.fill_id,
+        last_qty=fill.quantity,
+        last_price=fill.price,
+        cum_qty=fill.quantity,
+        leaves_qty=D(0),
+        fee=fill.fee,
+        fee_currency=fill.fee_currency,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps())
+def test_record_fill_books_exactly_like_apply_fill(
+    scenario: tuple[str, list[tuple[str, str, object]]],
+) -> None:
+    currency, actions = scenario
+    checked = Portfolio(REGISTRY, {currency: OPENING}, currency=currency)
+    fast = Portfolio(REGISTRY, {currency: OPENING}, currency=currency)
+    for kind, symbol, payload in actions:
+        if kind == "mark":
+            checked.update_mark(symbol, payload)  # type: ignore[arg-type]
+            fast.update_mark(symbol, payload)  # type: ignore[arg-type]
+            continue
+        assert isinstance(payload, Fill)
+        checked.apply_fill(payload)
+        fast.record_fill(_as_event(payload), REGISTRY.get(symbol) if payload.ts % 2 else None)
+        assert fast.balances == checked.balances
+    assert fast.fees() == checked.fees()
+    assert fast.equity() == checked.equity()
+    for symbol, position in checked.positions.items():
+        other = fast.position(symbol)
+        assert other is not None
+        assert (other.quantity, other.cost_basis, other.realized_pnl, other.fees) == (
+            position.quantity,
+            position.cost_basis,
+            position.realized_pnl,
+            position.fees,
+        )
+        assert (other.ts_opened, other.ts_last, other.trade_count) == (
+            position.ts_opened,
+            position.ts_last,
+            position.trade_count,
+        )

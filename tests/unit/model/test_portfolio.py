@@ -238,3 +238,46 @@ def test_positions_accessors() -> None:
     positions = p.positions
     positions.clear()
     assert len(p.positions) == 2
+
+
+def test_reservations_lower_free_but_not_the_balance() -> None:
+    p = portfolio("USDT", USDT=1_000)
+    assert p.reserve("USDT", D("250.5")) == D("250.5")
+    p.reserve("USDT", 100)
+    assert (p.balance("USDT"), p.reserved("USDT"), p.free("USDT")) == (
+        1_000,
+        D("350.5"),
+        D("649.5"),
+    )
+    assert p.release("USDT", D("250.5")) == 100
+    assert p.reservations == {"USDT": 100}
+    p.release("USDT", 100)
+    assert p.reservations == {}
+    assert p.free("USDT") == p.balance("USDT") == 1_000
+
+
+def test_release_refuses_more_than_is_locked_and_reserve_refuses_negatives() -> None:
+    p = portfolio("USDT", USDT=1_000)
+    p.reserve("USDT", 10)
+    with pytest.raises(InvalidValueError):
+        p.release("USDT", 11)
+    with pytest.raises(InvalidValueError):
+        p.reserve("USDT", -1)
+    assert p.reserved("USDT") == 10
+
+
+def test_snapshot_and_balance_rows_report_free_as_total_less_locked() -> None:
+    p = portfolio("USDT", USDT=1_000)
+    p.reserve("USDT", 400)
+    (row,) = p.balance_rows()
+    assert (row.currency, row.total, row.free, row.locked) == ("USDT", 1_000, 600, 400)
+    assert p.snapshot(ts=1).balances == (row,)
+
+
+def test_record_fill_refuses_a_duplicate_fill_id() -> None:
+    p = portfolio("USDT", USDT=10_000)
+    event = order_filled(symbol="BTC/USDT", fee_currency="USDT")
+    p.record_fill(event)
+    with pytest.raises(DuplicateFillError):
+        p.record_fill(event)
+    assert p.position("BTC/USDT") is not None
