@@ -78,6 +78,7 @@ _Call = tuple[
 ]
 _POSITION_SCOPED = (RiskAction.CLOSE_POSITION, RiskAction.REDUCE_TO_LIMIT, RiskAction.MOVE_STOP)
 _ZERO = Decimal(0)
+_POSITION_EVENTS = frozenset((PositionOpened, PositionChanged, PositionClosed))
 
 
 def combine(verdicts: Iterable[tuple[Rule[Any], Verdict]]) -> list[tuple[Rule[Any], Verdict]]:
@@ -147,6 +148,7 @@ class RiskEngine:
         self._subscribed: set[type[Message]] = set()
         self._depth = 0
         self._ctx = self.context(RuleTimerFired(ts=0, rule="", key=""))
+        self._ctx.memo = True  # renewed for each event (see on_event)
         self.evaluated = 0
         self.violations = 0
 
@@ -374,7 +376,9 @@ class RiskEngine:
     def on_event(self, event: Message) -> None:
         """Evaluate the rules listening to ``event`` and enforce what they ask for."""
         kind = type(event)
-        calls = self._route(kind, event)
+        calls = self._calls.get(kind)
+        if calls is None or kind is RuleTimerFired or kind is AccountStatusChanged:
+            calls = self._route(kind, event)
         debug = log.isEnabledFor(logging.DEBUG)
         if debug:
             log.debug("event %s", kind.__name__, extra={"checkpoint": 6, "event": kind.__name__})
@@ -382,10 +386,7 @@ class RiskEngine:
         if self._depth:  # re-entered (called outside the bus): a context of its own
             ctx = self.context(event)
         else:
-            ctx.now = self.clock.now()
-            ctx.event = event
-            ctx.state = self._state
-            ctx.can_trade = self.can_trade
+            ctx.renew(self.clock.now(), event, self._state, self.can_trade)
         self._depth += 1
         try:
             found: list[tuple[Rule[Any], Verdict]] | None = None
@@ -402,9 +403,11 @@ class RiskEngine:
             self.evaluated += len(calls)
             if found is not None:
                 self.apply(found)
-            if kind is PositionOpened or kind is PositionChanged or kind is PositionClosed:
+            if kind in _POSITION_EVENTS:
                 self._close_if_locked(event)
             if self.lockouts.has_condition_locks:
+                # enforcement may have changed the account: nothing remembered is kept
+                ctx.forget()
                 self._check_conditions(ctx)
             if self.store is not None and calls:
                 self._save_rule_state(call[0] for call in calls)

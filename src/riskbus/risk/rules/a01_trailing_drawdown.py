@@ -58,7 +58,7 @@ class TrailingDrawdownConfig(RuleConfig):
 
 def _equity(ctx: RuleContext) -> Decimal | None:
     try:
-        return ctx.portfolio.equity()
+        return ctx.equity()
     except RiskbusError:
         return None
 

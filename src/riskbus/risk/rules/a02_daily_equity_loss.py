@@ -49,7 +49,7 @@ class DailyEquityLossConfig(RuleConfig):
 
 def _equity(ctx: RuleContext) -> Decimal | None:
     try:
-        return ctx.portfolio.equity()
+        return ctx.equity()
     except RiskbusError:
         return None
 

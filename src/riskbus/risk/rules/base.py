@@ -39,6 +39,7 @@ from riskbus.core.messages import Message
 from riskbus.model.catalogue import InstrumentRegistry
 from riskbus.model.commands import SubmitOrder
 from riskbus.model.enums import RiskAction, TradingState
+from riskbus.model.events.market import Bar, QuoteTick, TradeTick
 from riskbus.model.portfolio import Portfolio
 
 __all__ = [
@@ -150,12 +151,21 @@ class RuleContext:
         cancel_alarm: ``(key)`` — drop an alarm set before (unknown keys are ignored).
         can_trade: what the venue last said about the account (AuthLossGuard).
         timezone: the account's time zone, for :meth:`local_time`.
+        memo: remember :meth:`equity`, :meth:`open_sizes`, :meth:`daily_realized` and
+            :meth:`event_unrealized` for the event (the engine's contexts, which it renews
+            with :meth:`renew` for each event; nothing changes the account while the rules
+            of one event run). ``False`` (the default): every call asks again.
     """
 
     __slots__ = (
+        "_equity",
+        "_realized",
+        "_sizes",
+        "_unrealized",
         "can_trade",
         "cancel_alarm",
         "event",
+        "memo",
         "now",
         "pnl",
         "portfolio",
@@ -178,6 +188,7 @@ class RuleContext:
         cancel_alarm: Callable[[str], None] | None = None,
         can_trade: bool = True,
         timezone: str = "UTC",
+        memo: bool = False,
     ) -> None:
         self.now = now
         self.event = event
@@ -189,11 +200,120 @@ class RuleContext:
         self.cancel_alarm: Callable[[str], None] = cancel_alarm or _no_cancel
         self.can_trade = can_trade
         self.timezone = timezone
+        self.memo = memo
+        self._equity: Decimal | None = None
+        self._sizes: dict[str, Decimal] | None = None
+        self._realized: Decimal | None = None
+        self._unrealized: tuple[str, Decimal] | _Unset | None = _UNSET
+
+    def renew(self, now: int, event: Message, state: TradingState, can_trade: bool) -> None:
+        """Make this context the one of a new ``event``: forget what was remembered."""
+        self.now = now
+        self.event = event
+        self.state = state
+        self.can_trade = can_trade
+        self._equity = None
+        self._sizes = None
+        self._realized = None
+        self._unrealized = _UNSET
+
+    def forget(self) -> None:
+        """Drop what was remembered for the event (the account may have changed)."""
+        self._equity = None
+        self._sizes = None
+        self._realized = None
+        self._unrealized = _UNSET
+
+    def equity(self) -> Decimal:
+        """``portfolio.equity()`` (remembered for the event when :attr:`memo`).
+
+        Raises:
+            RiskbusError: as :meth:`Portfolio.equity` (a failure is not remembered).
+        """
+        value = self._equity
+        if value is None:
+            value = self.portfolio.equity()
+            if self.memo:
+                self._equity = value
+        return value
+
+    def open_sizes(self) -> dict[str, Decimal]:
+        """Signed quantity by symbol of the open positions (read only: it may be shared)."""
+        sizes = self._sizes
+        if sizes is None:
+            # ``quantity`` truthiness is ``Position.is_open`` (``!= 0``) without the int compare
+            sizes = {s: q for s, p in self.portfolio.positions.items() if (q := p.quantity)}
+            if self.memo:
+                self._sizes = sizes
+        return sizes
+
+    def daily_realized(self) -> Decimal:
+        """``pnl.daily_realized()`` of the whole account (remembered when :attr:`memo`)."""
+        value = self._realized
+        if value is None:
+            value = self.pnl.daily_realized()
+            if self.memo:
+                self._realized = value
+        return value
+
+    def event_unrealized(self) -> tuple[str, Decimal] | None:
+        """``(symbol, unrealized P&L)`` of the open position the event is about, if any.
+
+        The event's price (bar close, quote mid, trade price) marks it, else its mark.
+        """
+        found = self._unrealized
+        if isinstance(found, _Unset):
+            found = _event_unrealized(self)
+            if self.memo:
+                self._unrealized = found
+        return found
 
     def local_time(self, timezone: str | None = None) -> dt.datetime:
         """Return :attr:`now` as an aware datetime in ``timezone`` (default: the account's)."""
         zone = ZoneInfo(timezone or self.timezone)
         return dt.datetime.fromtimestamp(self.now / 1_000_000_000, tz=zone)
+
+
+class _Unset:
+    """Nothing remembered yet (``None`` is a value: no open position)."""
+
+    __slots__ = ()
+
+
+_UNSET = _Unset()
+
+
+def _event_unrealized(ctx: RuleContext) -> tuple[str, Decimal] | None:
+    event = ctx.event
+    symbol: str | None = getattr(event, "symbol", None)
+    if symbol is None:
+        return None
+    position = ctx.portfolio.position(symbol)
+    if position is None or not position.quantity:  # not open
+        return None
+    kind = type(event)
+    priced = _PRICED.get(kind)
+    if priced is None:
+        priced = _PRICED[kind] = isinstance(event, Bar | QuoteTick | TradeTick)
+    price = _event_price(event) if priced else None
+    if price is None:
+        return symbol, position.unrealized_pnl()
+    return symbol, position.unrealized_pnl(price)
+
+
+#: whether an event type carries a price (a bar, a quote or a trade print), by type
+_PRICED: dict[type[Message], bool] = {}
+
+
+def _event_price(event: Message) -> Decimal | None:
+    """The mark a price event carries (bar close, quote mid, trade price), else ``None``."""
+    if isinstance(event, Bar):
+        return event.close
+    if isinstance(event, QuoteTick):
+        return event.mid
+    if isinstance(event, TradeTick):
+        return event.price
+    return None
 
 
 def _no_alarm(key: str, at: int) -> None:

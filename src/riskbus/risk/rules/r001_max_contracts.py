@@ -77,13 +77,25 @@ class MaxContracts(Rule[MaxContractsConfig]):
     config_type: ClassVar[type[RuleConfig]] = MaxContractsConfig
     events: ClassVar[tuple[type[Message], ...]] = (PositionOpened, PositionChanged, PositionClosed)
 
+    def __init__(self, config: MaxContractsConfig) -> None:
+        super().__init__(config)
+        self._net = config.count_type == "net"
+
     def describe(self) -> str:
         mode = "flatten all" if self.config.flattens else "reduce to the limit"
         return f"at most {self.config.limit} contracts ({self.config.count_type}); over it: {mode}"
 
     def check(self, ctx: RuleContext) -> Verdict | None:
-        sizes = _sizes(ctx)
-        count = self._count(sizes)
+        sizes = ctx.open_sizes()
+        # the count as _count(sizes), inline: the same additions in the same order
+        count = ZERO
+        if self._net:
+            for quantity in sizes.values():
+                count += quantity
+            count = abs(count)
+        else:
+            for quantity in sizes.values():
+                count += abs(quantity)
         limit = self.config.limit
         if count <= limit:
             return None
@@ -104,7 +116,7 @@ class MaxContracts(Rule[MaxContractsConfig]):
     def pre_trade(self, ctx: RuleContext, order: SubmitOrder) -> Verdict | None:
         if order.quantity <= 0:
             return None  # malformed orders are the gateway's business
-        sizes = _sizes(ctx)
+        sizes = dict(ctx.open_sizes())
         now = self._count(sizes)
         sizes[order.symbol] = sizes.get(order.symbol, ZERO) + order.side.sign * order.quantity
         after = self._count(sizes)
@@ -123,7 +135,7 @@ class MaxContracts(Rule[MaxContractsConfig]):
         )
 
     def _count(self, sizes: dict[str, Decimal]) -> Decimal:
-        if self.config.count_type == "net":
+        if self._net:
             return abs(sum(sizes.values(), ZERO))
         return sum((abs(q) for q in sizes.values()), ZERO)
 
@@ -136,7 +148,3 @@ class MaxContracts(Rule[MaxContractsConfig]):
         if abs(size) < excess:
             return None
         return abs(size) - excess
-
-
-def _sizes(ctx: RuleContext) -> dict[str, Decimal]:
-    return {p.symbol: p.quantity for p in ctx.portfolio.open_positions()}

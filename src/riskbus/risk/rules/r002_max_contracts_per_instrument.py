@@ -99,6 +99,18 @@ class MaxContractsPerInstrument(Rule[MaxContractsPerInstrumentConfig]):
     config_type: ClassVar[type[RuleConfig]] = MaxContractsPerInstrumentConfig
     events: ClassVar[tuple[type[Message], ...]] = (PositionOpened, PositionChanged, PositionClosed)
 
+    def __init__(self, config: MaxContractsPerInstrumentConfig) -> None:
+        super().__init__(config)
+        #: symbol → ``config.limit_for(symbol)`` (the config is frozen).
+        self._limits: dict[str, tuple[bool, Decimal | None]] = {}
+
+    def limit_for(self, symbol: str) -> tuple[bool, Decimal | None]:
+        """``config.limit_for(symbol)``, remembered per symbol."""
+        found = self._limits.get(symbol)
+        if found is None:
+            found = self._limits[symbol] = self.config.limit_for(symbol)
+        return found
+
     def describe(self) -> str:
         limits = ", ".join(f"{s}={q}" for s, q in sorted(self.config.limits.items()))
         other = (
@@ -111,10 +123,10 @@ class MaxContractsPerInstrument(Rule[MaxContractsPerInstrumentConfig]):
     def check(self, ctx: RuleContext) -> Verdict | None:
         symbol: str | None = getattr(ctx.event, "symbol", None)
         position = ctx.portfolio.position(symbol) if symbol is not None else None
-        if symbol is None or position is None or not position.is_open:
+        if symbol is None or position is None or not position.quantity:  # not open
             return None
         size = abs(position.quantity)
-        blocked, limit = self.config.limit_for(symbol)
+        blocked, limit = self.limit_for(symbol)
         if blocked:
             reason = format_reason("INSTRUMENT_NOT_ALLOWED", symbol=symbol, size=size)
             return Verdict(
@@ -145,7 +157,7 @@ class MaxContractsPerInstrument(Rule[MaxContractsPerInstrumentConfig]):
         after = abs(now + order.side.sign * order.quantity)
         if after <= abs(now):
             return None
-        blocked, limit = self.config.limit_for(order.symbol)
+        blocked, limit = self.limit_for(order.symbol)
         if blocked:
             reason = format_reason("INSTRUMENT_NOT_ALLOWED", symbol=order.symbol, size=after)
         elif limit is not None and after > limit:

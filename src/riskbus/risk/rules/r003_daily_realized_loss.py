@@ -63,7 +63,7 @@ class DailyRealizedLoss(Rule[DailyRealizedLossConfig]):
         )
 
     def check(self, ctx: RuleContext) -> Verdict | None:
-        realized = ctx.pnl.daily_realized()
+        realized = ctx.daily_realized()
         if realized > self.config.limit:
             return None
         return Verdict(

@@ -64,14 +64,7 @@ def event_price(event: Message) -> Decimal | None:
 
 def open_unrealized(ctx: RuleContext) -> tuple[str, Decimal] | None:
     """``(symbol, unrealized P&L)`` of the open position the event is about, if any."""
-    symbol: str | None = getattr(ctx.event, "symbol", None)
-    position = ctx.portfolio.position(symbol) if symbol is not None else None
-    if symbol is None or position is None or not position.is_open:
-        return None
-    price = event_price(ctx.event)
-    return symbol, position.unrealized_pnl(
-        price
-    ) if price is not None else position.unrealized_pnl()
+    return ctx.event_unrealized()
 
 
 class DailyUnrealizedLossConfig(RuleConfig):
@@ -97,7 +90,7 @@ class DailyUnrealizedLoss(Rule[DailyUnrealizedLossConfig]):
         return f"close a position whose unrealized P&L is at or below {self.config.limit}"
 
     def check(self, ctx: RuleContext) -> Verdict | None:
-        found = open_unrealized(ctx)
+        found = ctx.event_unrealized()
         if found is None or found[1] > self.config.limit:
             return None
         symbol, unrealized = found

@@ -23,7 +23,7 @@ from riskbus.core.messages import Message
 from riskbus.model.enums import RiskAction
 from riskbus.model.reasons import format_reason
 from riskbus.risk.rules.base import Rule, RuleConfig, RuleContext, Verdict, register_rule
-from riskbus.risk.rules.r004_daily_unrealized_loss import POSITION_AND_PRICE_EVENTS, open_unrealized
+from riskbus.risk.rules.r004_daily_unrealized_loss import POSITION_AND_PRICE_EVENTS
 
 __all__ = ["MaxUnrealizedProfit", "MaxUnrealizedProfitConfig"]
 
@@ -51,7 +51,7 @@ class MaxUnrealizedProfit(Rule[MaxUnrealizedProfitConfig]):
         return f"take profit: close a position whose unrealized P&L reaches {self.config.target}"
 
     def check(self, ctx: RuleContext) -> Verdict | None:
-        found = open_unrealized(ctx)
+        found = ctx.event_unrealized()
         if found is None or found[1] < self.config.target:
             return None
         symbol, unrealized = found

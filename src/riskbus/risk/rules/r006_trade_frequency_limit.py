@@ -101,18 +101,27 @@ class TradeFrequencyLimit(Rule[TradeFrequencyLimitConfig]):
         ]
         return "trade frequency: " + ", ".join(parts)
 
-    def check(self, ctx: RuleContext) -> Verdict | None:
-        c = self.config
-        windows = (
-            ("minute", c.per_minute, ctx.now - MINUTE, c.cooldown_minute),
-            ("hour", c.per_hour, ctx.now - HOUR, c.cooldown_hour),
-            ("session", c.per_session, ctx.pnl.session_start(), c.cooldown_session),
+    def __init__(self, config: TradeFrequencyLimitConfig) -> None:
+        super().__init__(config)
+        c = config
+        #: the windows with a limit: (name, limit, span in ns or None for the session, cooldown)
+        self._windows: tuple[tuple[str, int, int | None, int], ...] = tuple(
+            (window, limit, span, cooldown)
+            for window, limit, span, cooldown in (
+                ("minute", c.per_minute, MINUTE, c.cooldown_minute),
+                ("hour", c.per_hour, HOUR, c.cooldown_hour),
+                ("session", c.per_session, None, c.cooldown_session),
+            )
+            if limit is not None
         )
+
+    def check(self, ctx: RuleContext) -> Verdict | None:
+        pnl = ctx.pnl
+        now = ctx.now
         worst: tuple[str, int, int, int] | None = None
-        for window, limit, since, cooldown in windows:
-            if limit is None:
-                continue
-            count = ctx.pnl.trade_count(since)
+        for window, limit, span, cooldown in self._windows:
+            since = pnl.session_start() if span is None else now - span
+            count = pnl.trade_count(since)
             if count >= limit and (worst is None or cooldown > worst[3]):
                 worst = (window, count, limit, cooldown)
         if worst is None:

@@ -98,10 +98,11 @@ class CooldownAfterLoss(Rule[CooldownAfterLossConfig]):
 
     def check(self, ctx: RuleContext) -> Verdict | None:
         event = ctx.event
-        if not isinstance(event, PositionClosed | PositionChanged):
+        if isinstance(event, PositionChanged):
+            if not event.trade_pnl:
+                return None  # an addition: nothing realized
+        elif not isinstance(event, PositionClosed):
             return None
-        if isinstance(event, PositionChanged) and not event.trade_pnl:
-            return None  # an addition: nothing realized
         net = event.trade_pnl - event.fee
         hit = [t for t in self.config.tiers if net <= t.loss]
         if not hit:

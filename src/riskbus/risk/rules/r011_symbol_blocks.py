@@ -75,6 +75,9 @@ class SymbolBlocks(Rule[SymbolBlocksConfig]):
     def __init__(self, config: SymbolBlocksConfig) -> None:
         super().__init__(config)
         self._queue: list[str] = []  # blocked open positions found at start, not yet locked
+        self._blocked = config.blocked_symbols
+        #: (symbol, base asset or None) → the pattern that blocks it (the config is frozen)
+        self._matches: dict[tuple[str, str | None], str | None] = {}
 
     def describe(self) -> str:
         blocked = ", ".join(self.config.blocked_symbols) or "nothing"
@@ -82,16 +85,26 @@ class SymbolBlocks(Rule[SymbolBlocksConfig]):
 
     def match(self, symbol: str, registry: InstrumentRegistry | None = None) -> str | None:
         """The pattern that blocks ``symbol`` (or its base asset), else ``None``."""
-        names = [symbol.upper()]
+        if not self._blocked:
+            return None
         instrument = registry.find(symbol) if registry is not None else None
+        key = (symbol, instrument.base if instrument is not None else None)
+        try:
+            return self._matches[key]
+        except KeyError:
+            pass
+        names = [symbol.upper()]
         if instrument is not None:
             names.append(instrument.base.upper())
-        for pattern in self.config.blocked_symbols:
-            if any(fnmatchcase(name, pattern) for name in names):
-                return pattern
-        return None
+        found = next(
+            (p for p in self._blocked if any(fnmatchcase(name, p) for name in names)), None
+        )
+        self._matches[key] = found
+        return found
 
     def check(self, ctx: RuleContext) -> Verdict | None:
+        if not self._blocked:
+            return None  # nothing blocked: nothing found at start, nothing to find now
         event = ctx.event
         if isinstance(event, RuleTimerFired):
             if event.rule == self.name and event.key == _START:

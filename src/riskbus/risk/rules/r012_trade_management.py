@@ -102,6 +102,10 @@ class TradeManagement(Rule[TradeManagementConfig]):
         super().__init__(config)
         #: symbol → (position side, the stop this rule last set).
         self.stops: dict[str, tuple[PositionSide, Decimal]] = {}
+        #: the smallest profit (ticks) that sets a stop (a Decimal: compares faster)
+        self._first = Decimal(
+            min(t for t in (config.breakeven_ticks, config.trail_activate_ticks) if t is not None)
+        )
 
     def describe(self) -> str:
         parts = []
@@ -118,15 +122,18 @@ class TradeManagement(Rule[TradeManagementConfig]):
 
     def check(self, ctx: RuleContext) -> Verdict | None:
         event = ctx.event
-        if isinstance(event, PositionClosed):
-            self.stops.pop(event.symbol, None)
+        role = _ROLES.get(type(event))
+        if role is None:
+            role = _role(event)
+        if role is _CLOSED:
+            self.stops.pop(event.symbol, None)  # type: ignore[attr-defined]
             return None
-        if isinstance(event, PositionOpened):
-            self.stops.pop(event.symbol, None)
-        if not isinstance(event, Bar | QuoteTick | TradeTick | PositionOpened | PositionChanged):
+        if role is _OPENED:
+            self.stops.pop(event.symbol, None)  # type: ignore[attr-defined]
+        elif role is _IGNORED:
             return None
-        position = ctx.portfolio.position(event.symbol)
-        if position is None or not position.is_open:
+        position = ctx.portfolio.position(event.symbol)  # type: ignore[attr-defined]
+        if position is None or not position.quantity:  # not open
             return None
         return self._manage(position)
 
@@ -134,14 +141,16 @@ class TradeManagement(Rule[TradeManagementConfig]):
         mark = position.mark
         if mark is None:
             return None
-        c = self.config
         instrument = position.instrument
         tick = instrument.tick_size
-        side = position.side
-        long = side is PositionSide.LONG
-        sign = Decimal(1) if long else Decimal(-1)
+        long = position.quantity > _ZERO  # open: long or short
+        sign = _ONE if long else _MINUS_ONE
         avg = position.avg_price
         profit = (mark - avg) * sign / tick
+        if profit < self._first:
+            return None  # below every activation: no candidate stop
+        c = self.config
+        side = position.side
         candidates: list[tuple[Decimal, str]] = []
         if c.breakeven_ticks is not None and profit >= c.breakeven_ticks:
             candidates.append((avg + sign * c.breakeven_offset_ticks * tick, "breakeven"))
@@ -183,6 +192,28 @@ class TradeManagement(Rule[TradeManagementConfig]):
             str(symbol): (PositionSide(entry["side"]), Decimal(str(entry["stop"])))
             for symbol, entry in state.items()
         }
+
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_MINUS_ONE = Decimal(-1)
+_MANAGED = (Bar, QuoteTick, TradeTick, PositionOpened, PositionChanged)
+_CLOSED, _OPENED, _MANAGE, _IGNORED = "closed", "opened", "manage", "ignored"
+#: what :meth:`TradeManagement.check` does with an event, by event type
+_ROLES: dict[type[Message], str] = {}
+
+
+def _role(event: Message) -> str:
+    if isinstance(event, PositionClosed):
+        role = _CLOSED
+    elif isinstance(event, PositionOpened):
+        role = _OPENED
+    elif isinstance(event, _MANAGED):
+        role = _MANAGE
+    else:
+        role = _IGNORED
+    _ROLES[type(event)] = role
+    return role
 
 
 def _tighter(stop: Decimal, before: Decimal, long: bool) -> bool:

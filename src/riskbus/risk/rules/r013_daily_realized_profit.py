@@ -75,7 +75,7 @@ class DailyRealizedProfit(Rule[DailyRealizedProfitConfig]):
         )
 
     def check(self, ctx: RuleContext) -> Verdict | None:
-        realized = ctx.pnl.daily_realized()
+        realized = ctx.daily_realized()
         if realized < self.config.target:
             return None
         return Verdict(
