@@ -7,6 +7,11 @@ through its :class:`StrategyContext` (``ctx.execute(decision, mark)`` or ``ctx.b
 * ``on_cycle(ctx, cycle)`` for monitoring-cycle bots
 * ``on_bar(ctx, bar)`` / ``on_tick(ctx, tick)`` for push-driven bots
 * ``on_order_filled(ctx, event)``
+* ``on_position(ctx, pool, event)`` after a pool's order completed (``PositionPurchased`` /
+  ``PositionSold``), for monitoring-cycle bots; the strategy may set the pool's targets
+
+During ``on_cycle`` the runner puts the cycle (price, capital, pools, indicators and the
+``buy``/``sell`` actions) in ``ctx.cycle``; see :class:`riskbus.bot.runner.Cycle`.
 
 User strategies load from ``"package.module:Class"``. Whatever a hook raises is wrapped in
 :class:`~riskbus.core.errors.StrategyError` (the original chained), reported with its cycle as a
@@ -20,7 +25,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from riskbus.bot.decisions import Decision, DecisionExecutor
 from riskbus.core.bus import EventBus
@@ -30,6 +35,11 @@ from riskbus.core.messages import Event
 from riskbus.model.commands import SubmitOrder
 from riskbus.model.events.market import Bar, QuoteTick
 from riskbus.model.events.orders import OrderFilled
+
+if TYPE_CHECKING:
+    from riskbus.bot.pools import PoolState
+    from riskbus.bot.runner import Cycle
+    from riskbus.model.events.bot import PositionPurchased, PositionSold
 
 __all__ = [
     "Strategy",
@@ -63,6 +73,8 @@ class StrategyContext:
     clock: Clock
     executor: DecisionExecutor | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: The monitoring cycle being decided (set by the bot runner around ``on_cycle``).
+    cycle: Cycle | None = None
 
     def execute(self, decision: Decision, mark: Decimal | None) -> SubmitOrder | None:
         """Turn ``decision`` into an order through the executor (see ``DecisionExecutor``)."""
@@ -102,6 +114,11 @@ class Strategy:
 
     def on_order_filled(self, ctx: StrategyContext, event: OrderFilled) -> None:
         """Called for every fill of any order."""
+
+    def on_position(
+        self, ctx: StrategyContext, pool: PoolState, event: PositionPurchased | PositionSold
+    ) -> None:
+        """Called by the bot runner when an order of ``pool`` completed (before ``event``)."""
 
 
 def load_strategy(path: str) -> type[Strategy]:

@@ -7,6 +7,12 @@ restart, even after ``kill -9``, recovers exactly what was acknowledged. Open it
 from __future__ import annotations
 
 from riskbus.store.engine import DEFAULT_URL, ENV_VAR, Store, open_store
+from riskbus.store.pools import (
+    InMemoryPoolRepository,
+    PoolRecord,
+    PoolRepository,
+    SqlPoolRepository,
+)
 from riskbus.store.records import (
     AuditEntry,
     DailyPnl,
@@ -25,12 +31,16 @@ __all__ = [
     "ENV_VAR",
     "AuditEntry",
     "DailyPnl",
+    "InMemoryPoolRepository",
     "LockoutKind",
     "LockoutRecord",
     "LockoutScope",
     "OrderRecord",
+    "PoolRecord",
+    "PoolRepository",
     "ResetEntry",
     "ResetKind",
+    "SqlPoolRepository",
     "Store",
     "TimerRecord",
     "TradeRecord",

@@ -13,6 +13,8 @@ from riskbus.store import DEFAULT_URL, ENV_VAR, open_store
 TABLES = {
     "alembic_version",
     "audit",
+    "bot_pools",
+    "bot_runs",
     "checkpoints",
     "daily_pnl",
     "lockouts",
@@ -30,7 +32,7 @@ def test_sqlite_file_is_migrated_with_durable_settings(tmp_path: Path) -> None:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA synchronous")).scalar() == 2
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     with open_store(f"sqlite:///{tmp_path / 'a.db'}") as again:
         assert again.trades.count() == 0
 
