@@ -87,4 +87,8 @@ def test_groups_are_registered_once_however_often_main_runs() -> None:
     for _ in range(3):
         assert cli.main(["--version"]) == 0
     names = [group.name for group in cli.app.registered_groups]
-    assert sorted(names) == ["market", "risk"]
+    assert len(names) == len(set(names))
+    assert {"market", "risk", "admin"} <= set(names)
+    commands = [command.name for command in cli.app.registered_commands]
+    assert len(commands) == len(set(commands))
+    assert {"rebalance", "liquidate"} <= set(commands)

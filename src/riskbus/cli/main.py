@@ -6,6 +6,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from riskbus import __version__
 from riskbus.core.errors import BadInputError, OperationalError, RiskbusError, TransientError
@@ -46,6 +47,12 @@ def _register_groups() -> None:
     groups.register(app)
 
 
+def _report(error: Exception) -> None:
+    # Plain text, never wrapped: messages name files and keys that users copy, and may hold
+    # brackets that rich would read as markup.
+    err.print(Text("error: ", style="red") + Text(str(error)), soft_wrap=True, highlight=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; map riskbus errors to exit codes with a one-line message."""
     _register_groups()
@@ -54,13 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # typer's standalone mode: usage errors exit 2, --help exits 0
         return e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_FAILED)
     except BadInputError as e:
-        err.print(f"[red]error:[/red] {e}", highlight=False)
+        _report(e)
         return EXIT_BAD_INPUT
     except (TransientError, OperationalError) as e:
-        err.print(f"[red]error:[/red] {e}", highlight=False)
+        _report(e)
         return EXIT_INFRA
     except RiskbusError as e:
-        err.print(f"[red]error:[/red] {e}", highlight=False)
+        _report(e)
         return EXIT_INFRA
     return EXIT_OK
 
