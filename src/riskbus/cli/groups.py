@@ -9,7 +9,7 @@ import typer
 __all__ = ["GROUPS", "register"]
 
 #: Modules under ``riskbus.cli`` that add commands to the app, in help order.
-GROUPS: list[str] = ["market", "risk"]
+GROUPS: list[str] = ["market", "risk", "admin", "execution", "bot", "scenario"]
 
 
 _registered: set[int] = set()
