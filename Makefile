@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 EXTRAS ?= dev
 
-.PHONY: install demo test test-unit test-integration test-e2e test-slow lint format types check bench clean
+.PHONY: install browser demo test test-unit test-integration test-e2e test-slow lint format types check bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,16 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	@(apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) || \
+	  echo "could not install chromium: the browser tests will fail"
+
+browser: $(CHROMIUM)
 
 # The main job. Until the scenario runner (F6) adds `riskbus demo`, say so and run the core
 # benchmark, which exercises the bus, the simulator and the event model.
@@ -26,7 +36,7 @@ demo: $(STAMP)
 	  $(BIN)/python benchmarks/bench_core.py --quick; fi
 
 # The whole suite with line coverage of src/; fails under 85 %.
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(PYTEST) -p no:cacheprovider --cov=riskbus --cov-report=term --cov-fail-under=85 tests
 
 # One tier each, by marker. A tier with no tests yet says so and does not fail; the full
