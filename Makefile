@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 EXTRAS ?= dev
 
-.PHONY: install browser demo test test-unit test-integration test-e2e test-slow lint format types check bench clean
+.PHONY: mutation install browser demo test test-unit test-integration test-e2e test-slow lint format types check bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,13 +27,9 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-# The main job. Until the scenario runner (F6) adds `riskbus demo`, say so and run the core
-# benchmark, which exercises the bus, the simulator and the event model.
+# The main job: run the bundled flash-crash-recovery scenario and write its HTML report.
 demo: $(STAMP)
-	@if $(BIN)/riskbus demo --help >/dev/null 2>&1; then $(BIN)/riskbus demo; else \
-	  echo "riskbus demo is not there yet (it arrives with the scenario runner, issue F6);"; \
-	  echo "running the core benchmark instead."; \
-	  $(BIN)/python benchmarks/bench_core.py --quick; fi
+	$(BIN)/riskbus demo
 
 # The whole suite with line coverage of src/; fails under 85 %.
 test: $(STAMP) $(CHROMIUM)
@@ -68,6 +64,11 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 check: lint types test
+
+# Mutation testing of src/riskbus/risk/rules (slow: ~4 min on 2 cores); prints the score.
+mutation: $(STAMP)
+	$(BIN)/mutmut run --max-children 2 >/dev/null 2>&1 || true
+	@$(BIN)/mutmut results --all true 2>/dev/null | awk '/: killed/{k++} /: survived/{s++} /: no tests/{n++} END{t=k+s+n; printf "mutants %d, killed %d, survived %d, no tests %d: %.1f%% killed\n", t, k, s, n, 100*k/t}'
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

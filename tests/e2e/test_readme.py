@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
 
 
 def python_blocks() -> list[str]:
@@ -19,7 +20,8 @@ def python_blocks() -> list[str]:
 def test_readme_python_examples_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # files the examples write stay out of the checkout
+    (tmp_path / "examples").symlink_to(ROOT / "examples")  # ... but they read the examples
     blocks = python_blocks()
     assert len(blocks) >= 2
     module = types.ModuleType("readme_examples")  # msgspec resolves annotations via the module
@@ -35,6 +37,22 @@ def test_readme_python_examples_run(
     assert "0.02000" in printed  # the dry-run order quantity, on the 0.00001 step
     assert "STALE_PRICE: symbol=BTC/USDT, age_s=None, max_s=120" in printed
     assert "-250.50" in printed  # the store's daily P&L after a reopen
+    assert "paper HINT_MATCHED: hint=paper, venue=paper" in printed  # the exchange registry
+    risk = [  # the futures config guarding NQ: a denial, the daily-loss lockout, no unlock
+        "denied MAX_CONTRACTS_PER_INSTRUMENT: symbol=NQ, size=2, limit=1",
+        "locked DAILY_LOSS_LIMIT: realized=-500.00, limit=-500",
+        "HALTED 0",
+        "denied TRADING_HALTED: state=HALTED, rule=daily_realized_loss, until=reset",
+        "ADMIN_UNLOCK_REFUSED: lockout=1, reason=not_allowed",
+    ]
+    assert [line for line in printed if line in risk] == risk
+    plan = ["SELL BTC 0.10000000 -6400.00", "SELL ETH 0.77419354 -2400.00"]
+    plan += ["BUY SOL 35.17241379 5100.00", "strict False False", "moderate True False"]
+    plan += ["permissive True True", "plan_complete rb-1", "3 0 100% 6.95"]
+    assert [line for line in printed if line in plan] == plan  # sells first; levels differ
+    assert "[20, 21, 22, 23, 24, 26] [33, 33, 34, 34, 34] 10064.98" in printed  # the bot
+    chain = next(line for line in printed if line.startswith("BotMonitoringCycleStarted"))
+    assert chain.split(" -> ")[-2:] == ["PositionPurchased", "BotMonitoringCycleCompleted"]
     fills = [line for line in printed if line.startswith("filled ")]
     assert fills == ["filled 0.1 at 50030.09"]  # seeded: the same price every run
     path_line, var, stress_loss = printed[-3:]

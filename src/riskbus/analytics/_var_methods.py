@@ -14,7 +14,6 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats  # type: ignore[import-untyped, unused-ignore]
 
 from riskbus.core.seeds import Seeds
 
@@ -71,6 +70,8 @@ def student_t(mean: float, std: float, df: float, confidence: float, days: int) 
     ``q = t_ν⁻¹(α)``: ``VaR = q·s√h − μh`` and
     ``CVaR = s√h · (ν + q²)/(ν − 1) · f_ν(q)/(1 − α) − μh``.
     """
+    from scipy import stats  # type: ignore[import-untyped, unused-ignore]  # ~1 s: on use
+
     q = float(stats.t.ppf(confidence, df))
     scale = std * math.sqrt((df - 2.0) / df) * math.sqrt(days)
     drift = mean * days
@@ -80,6 +81,8 @@ def student_t(mean: float, std: float, df: float, confidence: float, days: int) 
 
 def fit_student_t_df(returns: FloatArray) -> float:
     """Fit ``df`` by maximum likelihood (location and scale free), clamped to ``DF_BOUNDS``."""
+    from scipy import stats  # type: ignore[import-untyped, unused-ignore]  # ~1 s: on use
+
     low, high = DF_BOUNDS
     if float(np.ptp(returns)) == 0.0:
         return high  # no dispersion: the tails do not matter, call it near-normal

@@ -160,3 +160,81 @@ def test_describe() -> None:
 )
 def test_config_errors_name_the_field(data: dict[str, Any], field: str) -> None:
     assert field in config_error(MaxExposureConfig, data)
+
+
+def test_describe_is_the_whole_sorted_sentence() -> None:
+    rule = _rule(max_exposure={"default": 10, "BTC/USDT": 5}, max_leverage=3)
+    assert rule.describe() == (
+        "deny orders that would exceed: BTC/USDT ≤ 5, default ≤ 10, leverage ≤ 3"
+    )
+
+
+def test_denials_carry_the_rule_symbol_and_every_value() -> None:
+    account = Account()
+    unpriced = _check(_rule(max_leverage=2), account, "ES", buy, 1)
+    assert (unpriced.rule, unpriced.symbol) == ("max_exposure", "ES")
+    assert parse_reason(unpriced.reason) == (
+        "EXPOSURE_UNPRICED",
+        {"symbol": "ES", "price": "unknown"},
+    )
+    account.tick("ES", 4000)
+    over = _check(_rule(max_exposure={"ES": 100000}), account, "ES", buy, 1)
+    assert (over.rule, over.symbol) == ("max_exposure", "ES")
+    assert parse_reason(over.reason)[1]["quantity"] == "1"
+    broke = Account(balance=0)
+    broke.tick("ES", 4000)
+    verdict = _check(_rule(max_leverage=2), broke, "ES", buy, 1)
+    assert verdict.symbol == "ES"
+    assert parse_reason(verdict.reason) == ("EXPOSURE_UNPRICED", {"symbol": "ES", "equity": "0"})
+    unvalued = Account()
+    unvalued.portfolio.set_balance("BTC", 1)
+    unvalued.tick("ES", 4000)
+    verdict = _check(_rule(max_leverage=2), unvalued, "ES", buy, 1)
+    assert verdict.symbol == "ES"
+    assert parse_reason(verdict.reason)[1] == {"symbol": "ES", "equity": "unknown"}
+
+
+def test_leverage_denial_names_symbol_equity_and_total() -> None:
+    account = Account()  # equity 100,000
+    account.trade("MNQ", buy, 10, 10000)  # 200,000 of MNQ
+    account.tick("ES", 4000)
+    verdict = _check(_rule(max_leverage=2), account, "ES", buy, 1)  # +200,000 of ES
+    assert verdict.symbol == "ES"
+    code, values = parse_reason(verdict.reason)
+    assert code == "MAX_LEVERAGE"
+    assert values["symbol"] == "ES"
+    assert D(values["exposure"]) == D(400000)
+    assert D(values["equity"]) == D(100000)
+    assert values["leverage"] == "4"
+
+
+def test_leverage_values_whole_numbers_without_decimals() -> None:
+    from riskbus.risk.rules.a05_max_exposure import _plain
+
+    assert _plain(D("3.0000")) == "3"
+    assert _plain(D("2.5")) == "2.5"
+    assert _plain(D("2.000125")) == "2.0002"
+    assert _plain(D("10")) == "10"
+    assert _plain(D("100")) == "100"
+
+
+def test_a_flip_is_not_a_reduction_and_a_short_cover_is() -> None:
+    account = Account()
+    account.trade("ES", sell, 2, 5000)  # short 2
+    cover = submit_order(ts=T0, symbol="ES", side=buy, quantity=D(2))
+    flip = submit_order(ts=T0, symbol="ES", side=buy, quantity=D(3))
+    more = submit_order(ts=T0, symbol="ES", side=sell, quantity=D(1))
+    assert reduces_position(account.portfolio, cover)
+    assert not reduces_position(account.portfolio, flip)
+    assert not reduces_position(account.portfolio, more)
+
+
+def test_zero_or_missing_prices_fall_through_to_the_mark() -> None:
+    from riskbus.risk.rules.a05_max_exposure import order_price
+
+    account = Account()
+    account.tick("ES", 4000)
+    zero_limit = submit_order(ts=T0, symbol="ES", side=buy, quantity=D(1), price=D(0))
+    assert order_price(account.portfolio, zero_limit) == D(4000)
+    cheap = submit_order(ts=T0, symbol="ES", side=buy, quantity=D(1), price=D("0.5"))
+    assert order_price(account.portfolio, cheap) == D("0.5")

@@ -351,3 +351,40 @@ def test_config_accepts_seconds_and_full_day_names() -> None:
     )
     assert config.start == dt.time(8, 30, 15)
     assert config.allowed_days == (0, 4)
+
+
+# -- start() with positions in instruments that have their own session ----------------------
+
+
+def test_start_with_a_position_outside_its_instrument_session_locks_that_symbol() -> None:
+    # 08:45 Friday: the account session (08:30-15:00) is open, ES's own (09:00-14:00) is not.
+    account, alarms = Account(now=_at(3, 8, 8, 45)), Alarms()
+    account.trade("MNQ", buy, 1, 100)
+    account.trade("ES", buy, 1, 5000)
+    verdict = _es_rule().start(account.ctx(_end_timer(), **alarms.kwargs()))
+    assert verdict is not None
+    assert verdict.action is RiskAction.LOCKOUT
+    assert verdict.symbol == "ES"
+    assert verdict.until_ts == _at(3, 8, 9, 0)
+    code, values = parse_reason(verdict.reason)
+    assert (code, values["symbol"]) == ("OUTSIDE_SESSION", "ES")
+
+
+def test_start_with_positions_inside_every_session_does_not_lock() -> None:
+    account = Account(now=_at(3, 8, 10, 0))
+    account.trade("MNQ", buy, 1, 100)
+    account.trade("ES", buy, 1, 5000)
+    assert _es_rule().start(account.ctx(_end_timer())) is None
+
+
+def test_start_with_only_other_symbols_open_ignores_the_instrument_session() -> None:
+    account = Account(now=_at(3, 8, 8, 45))  # ES closed, but no ES position
+    account.trade("MNQ", buy, 1, 100)
+    assert _es_rule().start(account.ctx(_end_timer())) is None
+
+
+def test_start_uses_the_rule_time_zone_over_the_account_one() -> None:
+    # 12:00 Chicago is inside 08:30-15:00 Chicago; in Tokyo's zone it would be 03:00.
+    account = Account(now=_at(3, 8, 12, 0))
+    account.trade("MNQ", buy, 1, 100)
+    assert _rule().start(account.ctx(_end_timer(), timezone="Asia/Tokyo")) is None
