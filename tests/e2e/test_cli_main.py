@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ import pytest
 import typer
 
 from riskbus import __version__
+from riskbus.cli import groups
 from riskbus.cli import main as cli
 from riskbus.core.errors import (
     ConfigError,
@@ -92,3 +94,56 @@ def test_groups_are_registered_once_however_often_main_runs() -> None:
     commands = [command.name for command in cli.app.registered_commands]
     assert len(commands) == len(set(commands))
     assert {"rebalance", "liquidate"} <= set(commands)
+
+
+def _names(app: typer.Typer) -> set[str]:
+    groups = {group.name for group in app.registered_groups if group.name}
+    commands = {command.name for command in app.registered_commands if command.name}
+    return groups | commands
+
+
+@pytest.mark.parametrize("module", groups.GROUPS)
+def test_the_command_table_lists_exactly_what_each_module_registers(module: str) -> None:
+    fresh = typer.Typer()
+    importlib.import_module(f"riskbus.cli.{module}").register(fresh)
+    assert _names(fresh) == {name for name, owner in groups.COMMANDS.items() if owner == module}
+
+
+@pytest.mark.parametrize(
+    ("argv", "modules"),
+    [
+        (["smoke", "--json"], ["guard"]),
+        (["run", "a.scenario.yaml", "--seed", "3"], ["scenario"]),
+        (["admin", "config", "validate", "x.yaml"], ["admin"]),
+        (["--help"], groups.GROUPS),
+        ([], groups.GROUPS),
+        (["no-such-command"], groups.GROUPS),
+    ],
+)
+def test_a_command_line_needs_only_the_module_of_its_command(
+    argv: list[str], modules: list[str]
+) -> None:
+    assert groups.needed(argv) == modules
+
+
+def test_a_guard_command_does_not_import_the_other_groups() -> None:
+    code = (
+        "import sys\n"
+        "from riskbus.cli import main\n"
+        "main.main(['smoke', '--help'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('riskbus.cli.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert loaded == "['riskbus.cli.groups', 'riskbus.cli.guard', 'riskbus.cli.main']"
+
+
+def test_commands_registered_lazily_still_run_after_one_another() -> None:
+    app = typer.Typer()
+    groups.register(app, ["market", "preview"])
+    assert _names(app) == {"market"}
+    groups.register(app, ["smoke"])
+    groups.register(app, ["market"])  # already there: not added twice
+    assert _names(app) == {"market", "guard", "smoke"}

@@ -40,11 +40,11 @@ def _root(
     """Guard, execute and prove trading bots."""
 
 
-def _register_groups() -> None:
-    """Attach each command group; each module adds its commands to ``app``."""
+def _register_groups(argv: list[str] | None = None) -> None:
+    """Attach the command groups ``argv`` needs (all by default) to ``app``."""
     from riskbus.cli import groups
 
-    groups.register(app)
+    groups.register(app, argv)
 
 
 def _report(error: Exception) -> None:
@@ -55,7 +55,7 @@ def _report(error: Exception) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; map riskbus errors to exit codes with a one-line message."""
-    _register_groups()
+    _register_groups(sys.argv[1:] if argv is None else argv)
     try:
         app(args=argv, prog_name="riskbus")
     except SystemExit as e:  # typer's standalone mode: usage errors exit 2, --help exits 0
