@@ -143,6 +143,14 @@ def guard(
         str | None, typer.Option("--api-base-url", help="Send venue requests to this host.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    bridge: Annotated[
+        str | None,
+        typer.Option(
+            "--bridge",
+            envvar="RISKBUS_REDIS_URL",
+            help="A Redis URL: also watch bots in other processes through the bridge.",
+        ),
+    ] = None,
 ) -> None:
     """Run the live risk guard until SIGINT/SIGTERM (or --duration seconds)."""
     for value, name in ((duration, "--duration"), (poll, "--poll"), (tick, "--tick")):
@@ -163,6 +171,7 @@ def guard(
         tick_interval=seconds(tick),
         sandbox=sandbox,
         api_base_url=api_base_url,
+        bridge_url=bridge,
     )
     market = {}
     plan = None

@@ -87,6 +87,11 @@ class GuardOptions:
         seed: the seed of the simulated market.
         market: the market scenario of the simulated venue.
         balance: the simulated account's opening balance, in the account currency.
+        bridge_url: a Redis URL: also watch the events that bots in other processes publish
+            through the Redis Streams bridge (``None``: only this process's bus).
+        bridge_prefix: the bridge's key prefix.
+        bridge_consumer: this guard's name in the bridge's ``guard`` consumer group (stable
+            across restarts, so a restarted guard resumes its pending entries).
     """
 
     config: Path
@@ -101,6 +106,9 @@ class GuardOptions:
     seed: int = 7
     market: str = "sideways"
     balance: Decimal = Decimal(1_000_000)
+    bridge_url: str | None = None
+    bridge_prefix: str = "riskbus"
+    bridge_consumer: str = "guard-1"
 
     @property
     def simulated(self) -> bool:

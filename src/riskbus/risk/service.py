@@ -31,6 +31,7 @@ import signal
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from riskbus.core.bus import EventBus
 from riskbus.core.clock import SECOND, Clock
@@ -41,9 +42,14 @@ from riskbus.exchange.simulated import SimulatedExchange
 from riskbus.market import PricePath
 from riskbus.model.catalogue import InstrumentRegistry
 from riskbus.model.commands import FetchPrice
-from riskbus.model.events.account import TradingStateChanged
-from riskbus.model.events.market import MarketPriceFetched, QuoteTick
-from riskbus.model.events.orders import OrderDenied, OrderRejected
+from riskbus.model.events.account import (
+    PositionChanged,
+    PositionClosed,
+    PositionOpened,
+    TradingStateChanged,
+)
+from riskbus.model.events.market import Bar, MarketPriceFetched, QuoteTick, TradeTick
+from riskbus.model.events.orders import OrderDenied, OrderFilled, OrderRejected
 from riskbus.model.events.risk import (
     EnforcementTriggered,
     LockoutEnded,
@@ -66,7 +72,11 @@ from riskbus.risk.manager import RiskManager
 from riskbus.risk.reload import RiskConfigReloader
 from riskbus.store import Store, open_store
 
+if TYPE_CHECKING:
+    from riskbus.bridge import StreamConsumer
+
 __all__ = [
+    "BRIDGED",
     "NOTIFIED",
     "GuardOptions",
     "GuardService",
@@ -89,6 +99,19 @@ NOTIFIED: tuple[type[Message], ...] = (
     LockoutEnded,
     RiskConfigReloaded,
     RiskConfigRejected,
+)
+
+#: What a guard takes from bots in other processes through the Redis Streams bridge: their
+#: fills, positions and prices, which the P&L tracker and the rules evaluate here. (The
+#: guard enforces through its own connection to the account, which the bots share.)
+BRIDGED: tuple[type[Message], ...] = (
+    OrderFilled,
+    PositionOpened,
+    PositionChanged,
+    PositionClosed,
+    QuoteTick,
+    TradeTick,
+    Bar,
 )
 
 _FEED = "guard:feed"
@@ -141,6 +164,8 @@ class GuardService:
         self._started_at: int | None = None
         self._stopped = False
         self._stop: asyncio.Event | None = None
+        #: The bridge consumer (with ``options.bridge_url``), connected by :meth:`start`.
+        self.bridge: StreamConsumer | None = None
 
     # -- parts ------------------------------------------------------------------------------
 
@@ -254,6 +279,17 @@ class GuardService:
             self.bus.subscribe(MarketPriceFetched, self._on_price, component="guard")
         if self.options.tick_interval is not None:
             self.clock.set_timer(_FEED, self.options.tick_interval, self.tick)
+        if self.options.bridge_url is not None:
+            from riskbus.bridge import StreamConsumer  # redis: only when bridged
+
+            self.bridge = StreamConsumer(
+                self.bus,
+                self.options.bridge_url,
+                prefix=self.options.bridge_prefix,
+                group="guard",
+                consumer=self.options.bridge_consumer,
+                event_types=BRIDGED,
+            ).connect()
         return self
 
     def stop(self) -> None:
@@ -262,6 +298,8 @@ class GuardService:
             return
         self._stopped = True
         self.clock.cancel(_FEED)
+        if self.bridge is not None:
+            self.bridge.stop()
         if self._reloader is not None:
             self._reloader.stop()
         if self._manager is not None and self._manager.running:
@@ -296,6 +334,8 @@ class GuardService:
             self.open()
             await self.connect()
             self.start()
+            if self.bridge is not None:
+                self.bridge.start(loop=loop)  # delivers on this loop, where the bus lives
             if on_started is not None:
                 on_started(self)
             with contextlib.suppress(TimeoutError):
