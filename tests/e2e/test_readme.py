@@ -50,6 +50,7 @@ def test_readme_python_examples_run(
     lost_ack = ["503: outcome unknown", "the order exists: closed 0.01"]
     lost_ack += ["resubmission refused: True"]  # the exchange server: placed exactly once
     assert [line for line in printed if line in lost_ack] == lost_ack
+    assert "up confidence=0.80 target=129.63" in printed  # the prediction ensemble
     assert "applied 3 then 0" in printed and "True 3 guard 0 0" in printed  # the bridge
     plan = ["SELL BTC 0.10000000 -6400.00", "SELL ETH 0.77419354 -2400.00"]
     plan += ["BUY SOL 35.17241379 5100.00", "strict False False", "moderate True False"]

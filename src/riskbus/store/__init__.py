@@ -13,6 +13,7 @@ from riskbus.store.pools import (
     PoolRepository,
     SqlPoolRepository,
 )
+from riskbus.store.predictions import PredictionRecord, PredictionRepository
 from riskbus.store.records import (
     AuditEntry,
     DailyPnl,
@@ -38,6 +39,8 @@ __all__ = [
     "OrderRecord",
     "PoolRecord",
     "PoolRepository",
+    "PredictionRecord",
+    "PredictionRepository",
     "ResetEntry",
     "ResetKind",
     "SqlPoolRepository",

@@ -69,4 +69,4 @@ def test_postgres_tables_live_in_the_private_schema(store_url: str) -> None:
             schema = conn.execute(text("SELECT current_schema()")).scalar()
             assert isinstance(schema, str) and schema.startswith(f"rb_test_{_TOKEN}_")
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            assert version == "0002"
+            assert version == "0003"

@@ -19,6 +19,7 @@ TABLES = {
     "daily_pnl",
     "lockouts",
     "orders",
+    "predictions",
     "reset_log",
     "timers",
     "trades",
@@ -32,7 +33,7 @@ def test_sqlite_file_is_migrated_with_durable_settings(tmp_path: Path) -> None:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA synchronous")).scalar() == 2
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     with open_store(f"sqlite:///{tmp_path / 'a.db'}") as again:
         assert again.trades.count() == 0
 

@@ -21,6 +21,12 @@ The runner splits the capital across ``pool_count`` pools. Each cycle, for each 
 
 After each purchase the targets are recomputed from the pool's new average cost (and the
 trailing stop disarmed); after the sale the pool is free again.
+
+**Prediction filter** (``prediction_filter``, optional): a prediction's direction and
+confidence (e.g. from ``POST /api/v1/predictions``) gate the entries. New pools open only
+while the direction is one of ``allow`` (default ``up``) and the confidence is at least
+``min_confidence``; open pools are managed (take profit, DCA, stops) either way. A live bot
+passes fresher predictions to :meth:`PoolLadder.update_prediction`.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from riskbus.bot.runner import Cycle
 from riskbus.bot.strategy import Strategy, StrategyContext
 from riskbus.model.events.bot import PositionPurchased, PositionSold
 
-__all__ = ["PoolLadder", "PoolLadderConfig"]
+__all__ = ["PoolLadder", "PoolLadderConfig", "PredictionFilter"]
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -45,6 +51,22 @@ _LOWEST = Decimal("-Infinity")
 _HIGHEST = Decimal("Infinity")
 
 EntrySignal = Literal["any", "all", "rsi", "macd", "always"]
+Direction = Literal["up", "down", "flat"]
+
+
+class PredictionFilter(BaseModel):
+    """A prediction that gates the entries (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    direction: Direction
+    confidence: float = Field(ge=0, le=1)
+    min_confidence: float = Field(default=0.70, ge=0, le=1)
+    allow: tuple[Direction, ...] = Field(default=("up",), min_length=1)
+
+    def allows_entry(self) -> bool:
+        """Whether the prediction lets the bot open new pools."""
+        return self.direction in self.allow and self.confidence >= self.min_confidence
 
 
 class PoolLadderConfig(BaseModel):
@@ -60,6 +82,7 @@ class PoolLadderConfig(BaseModel):
     trailing_stop: Decimal | None = Field(default=None, gt=0, lt=1)
     stop_loss: Decimal | None = Field(default=None, gt=0, lt=1)
     fee_reserve: Decimal = Field(default=Decimal("0.001"), ge=0, lt=1)
+    prediction_filter: PredictionFilter | None = None
 
 
 class PoolLadder(Strategy):
@@ -84,9 +107,15 @@ class PoolLadder(Strategy):
         self._stop_factor = _ONE - cfg.stop_loss if cfg.stop_loss is not None else None
         self._cost_factor = _ONE + cfg.fee_reserve
         self._plain = cfg.trailing_stop is None and cfg.stop_loss is None
+        self._entries_blocked = False
+        self.update_prediction(cfg.prediction_filter)
         #: (highest DCA price, lowest sale price, a pool is free) over the pools, cached
         #: until a pool's order completes (``on_position``).
         self._band: tuple[Decimal, Decimal, bool] | None = None
+
+    def update_prediction(self, prediction: PredictionFilter | None) -> None:
+        """Gate the entries with a newer prediction (None: no gate)."""
+        self._entries_blocked = prediction is not None and not prediction.allows_entry()
 
     # -- hooks -------------------------------------------------------------------------
 
@@ -150,7 +179,9 @@ class PoolLadder(Strategy):
         return low, high, free
 
     def entry_signal(self, cycle: Cycle) -> bool:
-        """Whether the configured entry signal holds in ``cycle``."""
+        """Whether the configured entry signal holds in ``cycle`` (and the prediction agrees)."""
+        if self._entries_blocked:
+            return False
         mode = self.config.entry_signal
         if mode == "always":
             return True
