@@ -77,9 +77,14 @@ def test_weights_not_summing_to_one_exit_2(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     bad = tmp_path / "targets.yaml"
-    bad.write_text("weights:\n  BTC: 0.5\n")
+    bad.write_text("min_trade_usd: 10\nweights:\n  BTC: 0.5\n")
     code, _, err = run(capsys, "rebalance", "--holdings", HOLDINGS, "--targets", str(bad))
-    assert code == 2 and "weights" in err and "must sum to 1" in err
+    assert code == 2
+    assert f"{bad}:2 weights: must sum to 1 (got 0.5)" in err
+    bad.write_text("weights:\n  BTC: -0.5\n  ETH: 1.5\n")
+    code, _, err = run(capsys, "rebalance", "--holdings", HOLDINGS, "--targets", str(bad))
+    assert code == 2
+    assert f"{bad}:1 weights: BTC: must not be negative (got -0.5)" in err
 
 
 def test_liquidate_fifo_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -25,7 +25,7 @@ from typing import Annotated, Any
 import msgspec
 import numpy as np
 import typer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -39,7 +39,7 @@ from riskbus.exchange import SimulatedExchange
 from riskbus.exchange.registry import ExchangeRegistry
 from riskbus.execution.engine import ExecutionEngine, PlanRun
 from riskbus.execution.liquidation import LiquidationStrategy, Lot, plan_liquidation
-from riskbus.execution.plans import Holding, RebalancePlan, build_plan
+from riskbus.execution.plans import Holding, RebalancePlan, build_plan, check_weights
 from riskbus.execution.validator import SafetyLevel, SafetyLimits, SafetyValidator
 from riskbus.market.path import PricePath
 from riskbus.model.catalogue import default_registry
@@ -97,6 +97,18 @@ class TargetsFile(BaseModel):
     blacklist: list[str] = []
     platform: str = "binance"
     safety: SafetyEntry = SafetyEntry()
+
+    @field_validator("weights")
+    @classmethod
+    def _weights_sum_to_one(cls, weights: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
+        # checked here too, so the error names the file and the line of ``weights:``
+        if weights is None:
+            return None
+        try:
+            return check_weights(weights)
+        except InvalidValueError as error:  # "weights.BTC: must ...": the file adds the key
+            message = str(error).removeprefix("weights: ").removeprefix("weights.")
+            raise ValueError(message) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -22,6 +22,8 @@ Business outcomes (a denied order, a lockout) are events, never exceptions.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 __all__ = [
     "AuthenticationError",
     "BadInputError",
@@ -132,7 +134,8 @@ class InvalidValueError(BadInputError, ValueError):
     @classmethod
     def for_value(cls, field: str, value: object, problem: str) -> InvalidValueError:
         """Build the error for ``field`` holding ``value`` that ``problem`` describes."""
-        return cls(f"{problem} (got {value!r})", field=field, value=value)
+        shown = value if isinstance(value, Decimal) else repr(value)  # 0.7, not Decimal('0.7')
+        return cls(f"{problem} (got {shown})", field=field, value=value)
 
 
 class StrategyError(RiskbusError):

@@ -37,6 +37,7 @@ __all__ = [
     "PlanOrderStatus",
     "RebalancePlan",
     "build_plan",
+    "check_weights",
     "validate_plan",
 ]
 
@@ -288,9 +289,8 @@ def _holdings(holdings: Iterable[Holding]) -> dict[str, Holding]:
     return held
 
 
-def _from_weights(
-    weights: Mapping[str, Decimal], banned: set[str], pinned: set[str], free_value: Decimal
-) -> dict[str, Decimal]:
+def check_weights(weights: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """``weights`` as finite, non-negative numbers summing to 1 (to 1e-6), else an error."""
     clean: dict[str, Decimal] = {}
     for symbol, raw in weights.items():
         weight = finite(raw, f"weights.{symbol}")
@@ -300,6 +300,13 @@ def _from_weights(
     total = sum(clean.values(), ZERO)
     if abs(total - 1) > _WEIGHT_SLACK:
         raise InvalidValueError.for_value("weights", total, "must sum to 1")
+    return clean
+
+
+def _from_weights(
+    weights: Mapping[str, Decimal], banned: set[str], pinned: set[str], free_value: Decimal
+) -> dict[str, Decimal]:
+    clean = check_weights(weights)
     kept = {s: w for s, w in clean.items() if s not in banned and s not in pinned}
     kept_total = sum(kept.values(), ZERO)
     if kept_total == 0:

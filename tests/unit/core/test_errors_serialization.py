@@ -44,7 +44,7 @@ def test_error_tree_and_messages_name_file_field_and_line() -> None:
     assert str(ConfigError("bad")) == "bad"
     value_error = InvalidValueError.for_value("quantity", Decimal("-1"), "must be positive")
     assert isinstance(value_error, ValueError)
-    assert str(value_error) == "quantity: must be positive (got Decimal('-1'))"
+    assert str(value_error) == "quantity: must be positive (got -1)"
     assert value_error.value == Decimal("-1")
     assert RateLimitedError("slow", retry_after=2.0).retry_after == 2.0
     assert OutcomeUnknownError("t/o", client_order_id="c1").client_order_id == "c1"
