@@ -18,6 +18,7 @@ GROUPS: list[str] = [
     "bot",
     "scenario",
     "guard",
+    "sweep",
     "exchange",
     "serve",
     "bridge",

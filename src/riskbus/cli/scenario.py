@@ -118,6 +118,9 @@ def run(  # noqa: PLR0917 - typer maps the parameters to options
     ] = None,
     record: Annotated[Path | None, typer.Option(help="Write the JSONL recording here.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show each step.")] = False,
+    shrink: Annotated[
+        bool, typer.Option("--shrink", help="Shrink a failure to a minimal fault schedule.")
+    ] = False,
 ) -> None:
     """Run scenario files; exit 0 if all pass, 1 if an assertion fails, 2 on bad input."""
     if fmt is not None and fmt not in _FORMATS:
@@ -149,6 +152,11 @@ def run(  # noqa: PLR0917 - typer maps the parameters to options
         elif results["status"] == "error":
             codes.add(2 if isinstance(runner.error, BadInputError) else 3)
     _write_outputs(loaded, all_results, output, report, fmt, console)
+    if shrink:
+        from riskbus.scenarios.shrink import shrink_failed_results
+
+        folder = output.parent if output is not None else Path()
+        shrink_failed_results(all_results, folder, lambda line: console.print(line, markup=False))
     for code in (2, 3, 1):
         if code in codes:
             raise typer.Exit(code)
