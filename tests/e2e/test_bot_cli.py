@@ -220,3 +220,13 @@ def test_live_mode_refuses_an_unknown_venue(capsys: pytest.CaptureFixture[str]) 
     code, _, err = run(capsys, "bot", "run", "--exchange", "binancee", "--dry-run")
     assert code == 2
     assert "binancee" in err
+
+
+def test_a_bar_driven_strategy_is_refused_by_the_cycle_runner(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["bot", "run", "--strategy", "ma_cross", "--cycles", "5"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--strategy: ma_cross is bar-driven (on_bar/on_tick)" in err
+    assert "riskbus.bot.feed.BarFeed" in err

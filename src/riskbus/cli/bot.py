@@ -64,10 +64,22 @@ def _parse_params(pairs: list[str]) -> dict[str, Any]:
     return params
 
 
+#: The hooks of push-driven strategies (see riskbus.bot.strategy).
+_PUSH_HOOKS = ("on_bar", "on_tick")
+
+
 def _strategy(path: str, params: dict[str, Any]) -> Strategy:
     if ":" in path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # user strategies import from the working directory
     cls = resolve_strategy(path)
+    pushed = any(getattr(cls, hook) is not getattr(Strategy, hook) for hook in _PUSH_HOOKS)
+    if pushed and cls.on_cycle is Strategy.on_cycle:
+        raise BadInputError(
+            f"{path} is bar-driven (on_bar/on_tick) and riskbus bot run drives monitoring "
+            "cycles (on_cycle), so it would never trade; feed it bars with "
+            "riskbus.bot.feed.BarFeed (as benchmarks/bench_sim.py does)",
+            field="--strategy",
+        )
     try:
         return cls(params=params) if params else cls()
     except BadInputError:
