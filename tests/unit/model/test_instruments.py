@@ -19,6 +19,11 @@ MNQ = REGISTRY.get("MNQ")
 BTC = REGISTRY.get("BTC/USDT")
 
 
+def _shown(value: object) -> str:
+    """How an error shows a value: a Decimal as written, anything else as its repr."""
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
 @pytest.mark.parametrize(
     ("symbol", "multiplier", "tick_value", "base"),
     [
@@ -162,7 +167,7 @@ def test_validate_price_returns_a_decimal_on_the_grid(price: object) -> None:
 def test_validate_price_names_field_and_value(price: object, problem: str) -> None:
     with pytest.raises(InvalidValueError) as info:
         MNQ.validate_price(price)  # type: ignore[arg-type]
-    assert str(info.value) == f"price: {problem} (got {price!r})"
+    assert str(info.value) == f"price: {problem} (got {_shown(price)})"
     assert info.value.field == "price"
 
 
@@ -179,7 +184,7 @@ def test_validate_price_names_field_and_value(price: object, problem: str) -> No
 def test_validate_quantity_names_field_and_value(quantity: Decimal, problem: str) -> None:
     with pytest.raises(InvalidValueError) as info:
         BTC.validate_quantity(quantity)
-    assert str(info.value) == f"quantity: {problem} (got {quantity!r})"
+    assert str(info.value) == f"quantity: {problem} (got {_shown(quantity)})"
     assert info.value.field == "quantity"
     assert info.value.value == quantity or quantity.is_nan()
 

@@ -9,6 +9,11 @@ from riskbus.model.money import as_decimal, exponent, finite, non_negative, posi
 from riskbus.model.reasons import format_reason, parse_reason, reason_code
 
 
+def _shown(value: object) -> str:
+    """How an error shows a value: a Decimal as written, anything else as its repr."""
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [(Decimal("1.50"), Decimal("1.50")), (3, Decimal(3)), (" 0.1 ", Decimal("0.1"))],
@@ -38,7 +43,7 @@ def test_as_decimal_reads_floats_through_repr_only_when_allowed() -> None:
 def test_as_decimal_rejects_non_numbers_naming_field_and_value(value: object, problem: str) -> None:
     with pytest.raises(InvalidValueError) as info:
         as_decimal(value, "fee")
-    assert str(info.value) == f"fee: {problem} (got {value!r})"
+    assert str(info.value) == f"fee: {problem} (got {_shown(value)})"
     assert info.value.field == "fee"
     assert info.value.value == value
 
@@ -59,7 +64,7 @@ def test_checks_reject_with_field_and_value(check: object, value: object, proble
     assert callable(check)
     with pytest.raises(InvalidValueError) as info:
         check(value, "amount")
-    assert str(info.value) == f"amount: {problem} (got {value!r})"
+    assert str(info.value) == f"amount: {problem} (got {_shown(value)})"
 
 
 def test_checks_pass_good_values_through() -> None:
