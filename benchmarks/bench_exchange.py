@@ -12,11 +12,22 @@ The second row times resting limit orders: each rests (locking its funds), then 
 their locks.
 
 Run: ``python benchmarks/bench_exchange.py``.
+
+``--instructions`` adds a row that does not depend on the machine's load: the CPU
+instructions per market order, counted by ``valgrind --tool=callgrind`` (it must be
+installed; about two minutes). It runs the same market-order loop for 10,000 and for
+50,000 orders in fresh processes (each builds 50,000 commands first and exits without
+tearing its objects down) and divides the difference by 40,000, so the interpreter's start,
+the imports and the command building cancel out. ``--orders N`` is that loop alone.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -136,5 +147,58 @@ def run(quick: bool = False) -> list[Row]:
     ]
 
 
+_BUILT = 50_000  # commands built by every --orders run, whatever N is
+
+
+def submit_only(n: int) -> None:
+    """Build ``_BUILT`` market orders, submit the first ``n``, exit without tearing down."""
+    exchange, count = _venue([100.0])
+    orders = [
+        SubmitOrder(
+            ts=0,
+            client_order_id=f"o{k}",
+            symbol="BTC/USDT",
+            side=OrderSide.BUY if k % 2 else OrderSide.SELL,
+            quantity=Decimal(1),
+        )
+        for k in range(_BUILT)
+    ]
+    submit = exchange.submit
+    for command in orders[:n]:
+        submit(command)
+    assert count[0] == 2 * n, count[0]
+    sys.stdout.flush()
+    os._exit(0)  # the teardown of n orders' objects is not part of the loop
+
+
+def _instructions(n: int) -> int:
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    command += [sys.executable, __file__, "--orders", str(n)]
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}  # no idle BLAS threads in the count
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    match = re.search(r"Collected : (\d+)", result.stderr)
+    assert match is not None, result.stderr[-2000:]
+    return int(match.group(1))
+
+
+def instructions_row() -> Row:
+    """Return the row of CPU instructions per market order (see the module docstring)."""
+    small, large = 10_000, _BUILT
+    per_order = (_instructions(large) - _instructions(small)) / (large - small)
+    return {
+        "name": "instructions per market order (callgrind)",
+        "value": per_order,
+        "unit": "instr/order",
+        "lower_is_better": True,
+    }
+
+
 if __name__ == "__main__":
-    print_table("exchange", run(quick="--quick" in sys.argv))
+    if "--orders" in sys.argv:
+        submit_only(int(sys.argv[sys.argv.index("--orders") + 1]))
+    rows = run(quick="--quick" in sys.argv)
+    if "--instructions" in sys.argv:
+        if shutil.which("valgrind") is None:
+            sys.exit("--instructions needs valgrind (apt-get install valgrind)")
+        rows.append(instructions_row())
+    print_table("exchange", rows)

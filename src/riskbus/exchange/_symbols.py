@@ -41,31 +41,48 @@ class SymbolState:
         instrument: the instrument traded.
         path: its price path.
         config: the venue's configuration (volume model).
+        buy_factor: the lock per unit price of a spot buy, 1 + the highest fee (default:
+            from ``config``).
+        slippage_bps: the venue's slippage (default: from ``config``); with any, the
+            fast path is off.
     """
 
     __slots__ = (
+        "_buy_factor",
         "_candles",
         "_ohlcv",
         "_quote",
         "_quote_gap",
         "_quote_k",
         "base",
+        "buy_rate",
         "cap",
+        "fast",
+        "fresh",
+        "fresh_step",
         "instrument",
         "is_derivative",
         "last_step",
+        "min_notional",
         "multiplier",
         "path",
         "pool_left",
         "pool_step",
         "quote_currency",
+        "sized",
         "symbol",
         "unit_multiplier",
         "valid_sizes",
     )
 
     def __init__(
-        self, instrument: Instrument, path: PricePath, config: SimulatedExchangeConfig
+        self,
+        instrument: Instrument,
+        path: PricePath,
+        config: SimulatedExchangeConfig,
+        *,
+        buy_factor: Decimal | None = None,
+        slippage_bps: Decimal | None = None,
     ) -> None:
         self.instrument = instrument
         self.path = path
@@ -75,6 +92,14 @@ class SymbolState:
         self.is_derivative = instrument.is_derivative
         self.multiplier = instrument.multiplier
         self.unit_multiplier = instrument.multiplier == 1
+        self.min_notional = instrument.min_notional
+        # The matcher's terms (it keeps those of the config it was built with).
+        if slippage_bps is None:
+            slippage_bps = config.slippage_bps
+        self._buy_factor = 1 + config.max_fee if buy_factor is None else buy_factor
+        #: Whether the venue's market-order fast path may take orders on the symbol: a spot
+        #: instrument (multiplier 1, cash settled) on a venue without slippage.
+        self.fast = not (instrument.is_derivative or slippage_bps) and self.unit_multiplier
         self.last_step = len(path) - 1
         step = instrument.step_size
         share = config.volume_per_step * config.max_volume_share
@@ -88,6 +113,15 @@ class SymbolState:
         self._quote: Quote | None = None
         self._quote_k = -1
         self._quote_gap = _ZERO
+        #: The quote of market step ``fresh_step`` without faults, and the lock per unit of
+        #: a spot buy at its ask (ask × (1 + highest fee)), as the fast path reads them.
+        self.fresh_step = -1
+        self.fresh: Quote | None = None
+        self.buy_rate = _ZERO
+        #: The last market size the fast path took, with the fill quantities it implies:
+        #: ``(quantity, quantity - 0, 0 + (quantity - 0), quantity - that)``, each Decimal
+        #: with the exponent the general path's arithmetic gives it.
+        self.sized: tuple[Decimal, Decimal, Decimal, Decimal] | None = None
         self._ohlcv: OHLCV | None = None
         self._candles: dict[Decimal, list[Candle | None]] = {}
 
@@ -108,10 +142,12 @@ class SymbolState:
             k = step if step < self.last_step else self.last_step
             gap = _ZERO
         quote = self._quote
-        if quote is not None and k == self._quote_k and gap == self._quote_gap:
-            return quote
-        quote = self._read_quote(k, gap)
-        self._quote, self._quote_k, self._quote_gap = quote, k, gap
+        if quote is None or k != self._quote_k or gap != self._quote_gap:
+            quote = self._read_quote(k, gap)
+            self._quote, self._quote_k, self._quote_gap = quote, k, gap
+        if not faults.active and self.fresh_step != step:
+            self.fresh_step, self.fresh = step, quote
+            self.buy_rate = quote.ask * self._buy_factor
         return quote
 
     def _read_quote(self, k: int, gap: Decimal) -> Quote:

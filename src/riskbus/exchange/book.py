@@ -6,8 +6,9 @@ Reason codes produced here: ``INVALID_QUANTITY``, ``MIN_SIZE``, ``STEP_SIZE``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+
+import msgspec
 
 from riskbus.model.commands import SubmitOrder
 from riskbus.model.enums import OrderSide, OrderStatus, OrderType, TimeInForce
@@ -22,9 +23,12 @@ _PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
 _STOPS = (OrderType.STOP, OrderType.STOP_LIMIT)
 
 
-@dataclass(slots=True)
-class SimOrder:
+class SimOrder(msgspec.Struct, gc=False):
     """One order as the venue holds it.
+
+    A mutable struct the garbage collector does not track (``gc=False``): the venue keeps
+    every order it took, and tracked, they made each collection walk them all. It holds
+    no reference back to anything that holds it, so it can never be part of a cycle.
 
     Attributes:
         command: the order as submitted.

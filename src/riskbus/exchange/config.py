@@ -56,6 +56,11 @@ class SimulatedExchangeConfig:
     latency_jitter: int = 0
     candles_history: int = 50
 
+    @property
+    def max_fee(self) -> Decimal:
+        """The highest fee rate an order may pay (never below 0): what funds checks assume."""
+        return max(self.taker_fee, self.maker_fee, Decimal(0))
+
     def __post_init__(self) -> None:
         for name in ("slippage_bps", "queue_ahead"):
             if getattr(self, name) < 0:

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
 
@@ -66,12 +67,15 @@ class Matcher:
         self._config = config
         self._slippage_rng = seeds.stream("slippage")
         self._fill_rng = seeds.stream("fills")
-        self._fill_count = 0
+        #: The numbers of the fill ids (``SIMT-000001``, ...), shared with the venue's fast path.
+        self.fill_numbers = itertools.count(1)
         self._maker_fee = config.maker_fee
         self._taker_fee = config.taker_fee
-        self._slippage = config.slippage_bps
-        self._max_fee = max(config.taker_fee, config.maker_fee, _ZERO)
-        self._buy_factor = 1 + self._max_fee
+        #: The most a taker fill is moved against the order, in bps.
+        self.slippage_bps = config.slippage_bps
+        self._max_fee = config.max_fee
+        #: The lock per unit price of a spot buy: 1 + the highest fee.
+        self.buy_factor = 1 + self._max_fee
         self._account = exchange.account
         self._outbox = exchange.outbox  # the same list object for the venue's life
         self.fills: list[OrderFilled] = []
@@ -96,7 +100,7 @@ class Matcher:
             rate = per_unit * self._config.margin_rate + per_unit * self._max_fee
             currency = state.quote_currency
         elif command.side is _BUY:
-            currency, rate = state.quote_currency, price * self._buy_factor
+            currency, rate = state.quote_currency, price * self.buy_factor
         else:
             currency, rate = state.base, _ONE
         order.hold_currency = currency
@@ -122,7 +126,7 @@ class Matcher:
         if quote is None:
             quote = state.quote(step, exchange.faults)
         if command.order_type is _MARKET:
-            if self._slippage:
+            if self.slippage_bps:
                 price = self._taker_price(command, quote, state)
             else:
                 price = quote.ask if command.side is _BUY else quote.bid
@@ -228,7 +232,6 @@ class Matcher:
             if shortfall is not None:
                 exchange.drop(order, shortfall)
                 return command.quantity - order.filled
-        self._fill_count = count = self._fill_count + 1
         filled = order.filled = order.filled + quantity
         order.notional += value
         leaves = command.quantity - filled
@@ -239,7 +242,7 @@ class Matcher:
             client_order_id=command.client_order_id,
             symbol=command.symbol,
             side=command.side,
-            fill_id="SIMT-" + str(count).zfill(6),  # as IdGenerator("SIMT"), faster
+            fill_id="SIMT-" + str(next(self.fill_numbers)).zfill(6),  # as IdGenerator("SIMT")
             last_qty=quantity,
             last_price=price,
             cum_qty=filled,

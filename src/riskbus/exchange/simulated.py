@@ -10,6 +10,11 @@ matches the resting orders again, oldest first; all orders on a symbol share the
 volume. Fills are booked in the venue's own :class:`~riskbus.model.portfolio.Portfolio`
 (``account``), which also holds the locked amounts (``free = total − locked``).
 
+The common case, a spot market order that fills whole at once with no fault armed and
+no slippage, takes a fast path (``_submit_now``): the same checks, ids, values and events,
+written out without the general path's layers. Anything else goes the general way
+(``_place``); ``tests/unit/exchange/test_fast_path.py`` holds the two equal.
+
 Simplifications: a stop order waits for its trigger whatever its time in force; margin is
 locked only for open derivative orders, not for positions; ``Fetch{Balances,OpenOrders,
 Positions}`` are answered even during an outage (the model has no failure event for them).
@@ -17,6 +22,7 @@ Positions}`` are answered even during an outage (the model has no failure event 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 
@@ -42,7 +48,7 @@ from riskbus.model.commands import (
     FetchPrice,
     SubmitOrder,
 )
-from riskbus.model.enums import OrderSide, OrderStatus, OrderType
+from riskbus.model.enums import LiquiditySide, OrderSide, OrderStatus, OrderType
 from riskbus.model.events.account import OrderReport
 from riskbus.model.events.market import Candle
 from riskbus.model.events.orders import (
@@ -97,15 +103,22 @@ class SimulatedExchange(ExchangeClient):
         self.step = 0
         self._latency_rng = seeds.stream("latency")
         self._orders: dict[str, SimOrder] = {}
-        self._venue_count = 0
         self._queue_ahead = self.config.queue_ahead
         self._open: dict[str, SimOrder] = {}
         self._symbols: dict[str, SymbolState] = {}
         #: Events of the operation under way, published once it has settled (see ``emit``).
         self.outbox: list[Event] = []
-        self._matcher = Matcher(self, seeds, self.config)
+        self._matcher = matcher = Matcher(self, seeds, self.config)
         latency = self.config.latency
         self._instant = not self.config.latency_jitter and not latency.get("submit", 0)
+        # What the market-order fast path of ``_submit_now`` reads on every order.
+        self._fills = matcher.fills
+        self._fill_numbers = matcher.fill_numbers
+        self._venue_numbers = itertools.count(1)
+        self._find = registry.find
+        self._record_fill = self.account.record_fill
+        self._free = self.account.free
+        self._taker_fee = self.config.taker_fee
 
     # -- market ---------------------------------------------------------------------------
 
@@ -150,7 +163,14 @@ class SimulatedExchange(ExchangeClient):
             return state
         if instrument is None or path is None:
             return None
-        state = self._symbols[symbol] = SymbolState(instrument, path, self.config)
+        matcher = self._matcher
+        state = self._symbols[symbol] = SymbolState(
+            instrument,
+            path,
+            self.config,
+            buy_factor=matcher.buy_factor,
+            slippage_bps=matcher.slippage_bps,
+        )
         return state
 
     def advance(self, steps: int = 1) -> None:
@@ -311,13 +331,126 @@ class SimulatedExchange(ExchangeClient):
             return format_reason("DUPLICATE_ORDER", client_order_id=command.client_order_id)
         symbol = command.symbol
         state = self._symbols.get(symbol)
-        if state is None or state.instrument is not self.registry.find(symbol):
+        if (
+            state is None
+            or state.instrument is not self.registry.find(symbol)
+            or state.path is not self.market.get(symbol)  # the path was replaced
+        ):
             state = self._state(symbol)
             if state is None:
                 return format_reason("UNKNOWN_SYMBOL", symbol=symbol)
         return state
 
     def _submit_now(self, command: SubmitOrder) -> None:
+        """Place ``command`` now: the fast path of a plain market order, else :meth:`_place`.
+
+        The fast path is the general path of a spot market order that fills at once and
+        whole, written out: the same checks (the size, the notional, the free balance),
+        ids, values (down to each Decimal's exponent) and events in the same order.
+        Anything else (faults armed, a rejection, slippage, a derivative, a partial fill,
+        a price on the order, ...) goes the general way.
+        """
+        symbol = command.symbol
+        state = self._symbols.get(symbol)
+        client_order_id = command.client_order_id
+        if (
+            state is None
+            or not state.fast
+            or command.order_type is not _MARKET
+            or command.reduce_only
+            or command.price is not None
+            or command.stop_price is not None
+            or self.faults.active
+            or self.outbox
+            or client_order_id in self._orders
+            or state.instrument is not self._find(symbol)
+            or state.path is not self.market.get(symbol)
+        ):
+            self._place(command)
+            return
+        step = self.step
+        if state.fresh_step != step:
+            state.quote(step, self.faults)
+        quote = state.fresh
+        assert quote is not None  # set by state.quote
+        quantity = command.quantity
+        # The fill quantities, as _place's arithmetic writes them: the fill is what the
+        # order leaves open (quantity - 0), cum = 0 + fill, leaves = quantity - cum.
+        sized = state.sized
+        if sized is None or (
+            quantity is not sized[0]
+            and (type(quantity) is not Decimal or quantity.compare_total(sized[0]))
+        ):
+            if type(quantity) is not Decimal or not _known_size(quantity, state):
+                self._place(command)  # rejected there, with its reason
+                return
+            fill_qty = quantity - _ZERO
+            cum_qty = _ZERO + fill_qty
+            sized = state.sized = (quantity, fill_qty, cum_qty, quantity - cum_qty)
+        _, fill_qty, cum_qty, leaves_qty = sized
+        if step != state.pool_step:
+            state.pool_step = step
+            state.pool_left = state.cap
+        if fill_qty > state.pool_left:
+            self._place(command)  # a partial fill
+            return
+        if command.side is _BUY:
+            price = quote.ask
+            currency = state.quote_currency
+            rate = state.buy_rate
+            needed = quantity * rate
+        else:
+            price = quote.bid
+            currency = state.base
+            rate, needed = _ONE, quantity
+        value = fill_qty * price
+        if value < state.min_notional or needed > self._free(currency):
+            self._place(command)  # rejected there, with its reason
+            return
+        venue_order_id = "SIM-" + str(next(self._venue_numbers)).zfill(6)
+        self._orders[client_order_id] = SimOrder(
+            command,
+            venue_order_id,
+            _FILLED,
+            cum_qty,
+            _ZERO + value,
+            False,
+            self._queue_ahead,
+            False,
+            _ZERO,
+            currency,
+            rate,
+            None,
+        )
+        state.pool_left -= fill_qty
+        ts = self.clock.now()
+        accepted = OrderAccepted(
+            ts=ts, client_order_id=client_order_id, symbol=symbol, venue_order_id=venue_order_id
+        )
+        filled = OrderFilled(
+            ts=ts,
+            client_order_id=client_order_id,
+            symbol=symbol,
+            side=command.side,
+            fill_id="SIMT-" + str(next(self._fill_numbers)).zfill(6),
+            last_qty=fill_qty,
+            last_price=price,
+            cum_qty=cum_qty,
+            leaves_qty=leaves_qty,
+            fee=value * self._taker_fee,
+            fee_currency=state.quote_currency,
+            liquidity=_TAKER,
+            venue_order_id=venue_order_id,
+            strategy=command.strategy,
+        )
+        self._record_fill(filled, state.instrument)
+        self._fills.append(filled)
+        publish = self.bus.publish
+        publish(accepted)
+        publish(filled)
+
+    def _place(self, command: SubmitOrder) -> None:
+        """Place ``command`` now, the general way (see the module docstring)."""
         faults = self.faults
         symbol = command.symbol
         state = self._symbols.get(symbol)
@@ -342,9 +475,8 @@ class SimulatedExchange(ExchangeClient):
         if reason is not None:
             self._reject(command, reason)
             return
-        self._venue_count = count = self._venue_count + 1
         # the ids of IdGenerator("SIM"), without its per-call overhead
-        order.venue_order_id = venue_order_id = "SIM-" + str(count).zfill(6)
+        order.venue_order_id = venue_order_id = "SIM-" + str(next(self._venue_numbers)).zfill(6)
         order.queue_ahead = self._queue_ahead
         client_order_id = command.client_order_id
         self._orders[client_order_id] = order
@@ -435,9 +567,32 @@ def _check_size(command: SubmitOrder, state: SymbolState, reference: Decimal) ->
     return reason
 
 
+def _known_size(quantity: Decimal, state: SymbolState) -> bool:
+    """Whether ``quantity`` passes the size checks of :func:`check_order`; remember it if so.
+
+    The same checks in the same order (finite and positive, the minimum size, the step
+    grid) for a market order, whose price checks do not apply; the notional is checked
+    by the caller.
+    """
+    sizes = state.valid_sizes
+    if quantity in sizes:
+        return True
+    instrument = state.instrument
+    if not quantity.is_finite() or quantity <= 0 or quantity < instrument.min_size:
+        return False
+    if quantity % instrument.step_size:
+        return False
+    if len(sizes) >= _SIZE_CACHE:
+        sizes.clear()
+    sizes.add(quantity)
+    return True
+
+
 _BUY = OrderSide.BUY
 _MARKET = OrderType.MARKET
 _FILLED = OrderStatus.FILLED
 _OPEN = (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.TRIGGERED)
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
+_TAKER = LiquiditySide.TAKER
 _SIZE_CACHE = 1024
