@@ -196,7 +196,8 @@ class ChaosInjector:
         return bool(self._open) or self._fail_fetch is not None or self._watching > 0
 
     def _refresh_install(self) -> None:
-        needed = self._needed()
+        # _needed(), inline: this runs at every cycle start
+        needed = bool(self._open) or self._fail_fetch is not None or self._watching > 0
         if needed and not self._installed:
             self.world.bus.add_interceptor(self, first=True)
             self._installed = True
@@ -262,10 +263,15 @@ class ChaosInjector:
     def _on_cycle(self, number: int) -> list[Message]:
         self.cycle = number
         out: list[Message] = []
-        for armed in list(self._open):
-            window = armed.window
-            if window is not None and number >= window.start_cycle + armed.length:
-                out += self._heal(armed)
+        if self._open:
+            for armed in list(self._open):
+                window = armed.window
+                if (
+                    window is not None
+                    and not armed.whole_run  # open until the run ends (healed on exit)
+                    and number >= window.start_cycle + armed.length
+                ):
+                    out += self._heal(armed)
         pending = self._pending
         while self._next < len(pending) and pending[self._next].start <= number:  # type: ignore[operator]
             armed = pending[self._next]
@@ -345,6 +351,7 @@ class ChaosInjector:
             return self._inject(armed, action)
         if isinstance(action, ExchangeOutage):
             faults.outage(now, now + span)
+            armed.undo.append(lambda: _drop_outage(faults, (now, now + span), world.clock.now()))
         elif isinstance(action, RejectOrders):
             faults.reject_next(action.count)
             armed.undo.append(lambda: _clear(faults, "_reject_next", 0))
@@ -482,6 +489,18 @@ def _clear(faults: Any, attribute: str, value: object) -> None:
     """Disarm one fault hook that has no public disarm (the venue's ``Faults``)."""
     setattr(faults, attribute, value)
     faults._refresh()
+
+
+def _drop_outage(faults: Any, window: tuple[int, int], now: int) -> None:
+    """Forget an outage window that is over (``[start, end)`` with ``end <= now``).
+
+    Time only moves forward, so such a window can never refuse a call again; keeping it
+    would leave the venue on its slow, fault-checking path for the rest of the run and make
+    every call scan every past outage. A window healed early (before its end) stays.
+    """
+    if window[1] <= now and window in faults._outages:
+        faults._outages.remove(window)
+        faults._refresh()
 
 
 def _modified(message: Message, name: str, value: object) -> Message:

@@ -138,3 +138,23 @@ def test_restart_brings_the_bot_back_from_the_store() -> None:
     # opened when cycle 10 starts (t=600 s), crashed half a cycle later, healed at the boot
     # 2 cycles (120 s) after the crash
     assert (fault["start_t"], fault["end_t"]) == (600.0, 750.0)
+
+
+def test_a_whole_run_window_acts_on_every_cycle_until_the_run_ends(run_text: Run) -> None:
+    results = run_text(
+        BULL
+        + """
+chaos:
+  - {type: drop_event, event: IndicatorsCalculated}   # no at_cycle, no after_event
+steps:
+  - wait_for_cycles: 10
+  - assert:
+      event_count:
+        IndicatorsCalculated: {exact: 0}
+"""
+    )
+    assert results["status"] == "passed", _failed(results)
+    chaos = results["chaos"]
+    assert chaos["events_dropped"] == 10
+    window = chaos["faults"][0]
+    assert (window["start_cycle"], window["end_cycle"]) == (0, 10)

@@ -226,7 +226,7 @@ def test_after_event_windows_get_their_cycle_and_whole_run_faults_stay_whole_run
 ) -> None:
     result = shrink_run(load_scenario(write(AFTER_EVENT, "after.scenario.yaml")), 4)
     assert result.realized == [
-        {"type": "reject_orders", "count": 3},
-        {"type": "exchange_outage", "at_cycle": 1, "duration_cycles": 4},
+        {"type": "reject_orders", "count": 3},  # whole run: the first 3 orders are rejected,
+        {"type": "exchange_outage", "at_cycle": 4, "duration_cycles": 4},  # so 1st buy at 4
     ]
     assert result.minimal == [{"type": "exchange_outage", "at_cycle": 1, "duration_cycles": 3}]
