@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import Row, print_table
-from riskbus.bot.runner import BotSimulation
+from riskbus.bot.simulation import BotSimulation
 from riskbus.bot.strategies.pool_ladder import PoolLadder
 from riskbus.market import generate
 

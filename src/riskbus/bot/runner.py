@@ -33,7 +33,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -41,15 +41,9 @@ from riskbus.bot.decisions import Action, Decision, DecisionExecutor
 from riskbus.bot.pools import PoolRepository, PoolState, split_capital
 from riskbus.bot.strategy import Strategy, StrategyContext, StrategyHost
 from riskbus.core.bus import EventBus
-from riskbus.core.clock import MILLISECOND, Clock, Simulator, seconds
-from riskbus.core.messages import Message
-from riskbus.core.seeds import Seeds
-from riskbus.exchange.account import AccountTracker
-from riskbus.exchange.config import SimulatedExchangeConfig
-from riskbus.exchange.simulated import SimulatedExchange
+from riskbus.core.clock import MILLISECOND, Clock, seconds
 from riskbus.indicators import MACD, RSI
-from riskbus.market.path import PricePath
-from riskbus.model.catalogue import InstrumentRegistry, default_registry
+from riskbus.model.catalogue import InstrumentRegistry
 from riskbus.model.commands import FetchPrice
 from riskbus.model.enums import OrderSide
 from riskbus.model.events.bot import (
@@ -72,6 +66,9 @@ from riskbus.model.portfolio import Portfolio
 from riskbus.store.pools import InMemoryPoolRepository
 
 __all__ = ["STOPPED_BY_ERROR", "BotConfig", "BotReport", "BotRunner", "BotSimulation", "Cycle"]
+
+if TYPE_CHECKING:  # at run time, see __getattr__ at the end (no import cycle)
+    from riskbus.bot.simulation import BotSimulation
 
 log = logging.getLogger("riskbus.bot.runner")
 
@@ -660,99 +657,10 @@ class BotRunner:
         return self._capital + self._held * mark
 
 
-class BotSimulation:
-    """A bot wired to a simulated venue in virtual time: the whole order path, no I/O.
+def __getattr__(name: str) -> Any:
+    """``BotSimulation`` moved to :mod:`riskbus.bot.simulation`; still importable from here."""
+    if name == "BotSimulation":
+        from riskbus.bot.simulation import BotSimulation
 
-    ``Simulator`` → cycle timer → :class:`BotRunner` → ``FetchPrice`` →
-    :class:`~riskbus.exchange.SimulatedExchange` → ... → ``SubmitOrder`` →
-    :class:`~riskbus.risk.gate.OrderGateway` → the venue → ``OrderFilled`` →
-    :class:`~riskbus.exchange.account.AccountTracker` and the runner. The venue's price path
-    advances one step per cycle, so cycle ``n`` trades at step ``n`` of ``market``. The
-    venue's account starts with ``initial_capital`` of the quote currency.
-
-    Args:
-        strategy: the strategy instance.
-        market: the price path.
-        seed: the root seed of the venue's random streams.
-        config: the bot's set-up.
-        repository: the pools' store (a resumed bot continues at its last cycle's step).
-        exchange_config: the venue's costs and latency (default: the venue's defaults
-            without candle history; the runner computes its indicators from the prices).
-        record: keep every message of the bus in :attr:`messages`.
-    """
-
-    def __init__(
-        self,
-        strategy: Strategy,
-        market: PricePath,
-        *,
-        seed: int = 0,
-        config: BotConfig | None = None,
-        repository: PoolRepository | None = None,
-        exchange_config: SimulatedExchangeConfig | None = None,
-        registry: InstrumentRegistry | None = None,
-        record: bool = False,
-    ) -> None:
-        from riskbus.risk.gate import OrderGateway  # the order path, wired for simulation
-
-        config = config or BotConfig()
-        self.simulator = Simulator()
-        clock = self.simulator.clock
-        self.bus = bus = EventBus(clock)
-        self.messages: list[Message] = []
-        if record:
-            bus.subscribe("*", self.messages.append, component="Recorder")
-        registry = registry if registry is not None else default_registry()
-        quote = registry.get(config.symbol).quote
-        self.exchange = SimulatedExchange(
-            bus,
-            clock,
-            Seeds(seed),
-            registry,
-            {config.symbol: market},
-            balances={quote: config.initial_capital},
-            config=exchange_config or SimulatedExchangeConfig(candles_history=0),
-            currency=quote,
-        )
-        self.exchange.attach(bus)
-        self.gateway = OrderGateway(bus, clock, self.exchange.submit, registry=registry).attach()
-        self.account = AccountTracker(
-            bus, clock, registry, {quote: config.initial_capital}, currency=quote
-        ).attach()
-        self.runner = BotRunner(
-            bus,
-            clock,
-            strategy,
-            registry,
-            config=config,
-            repository=repository,
-            portfolio=self.account.portfolio,
-            before_cycle=self.exchange.advance,
-        ).attach()
-        resumed = self.runner.cycle
-        if resumed:  # a resumed bot continues where it stopped, with what its pools hold
-            self.exchange.step = resumed
-            instrument = registry.get(config.symbol)
-            capital = sum((p.capital for p in self.runner.pools), Decimal(0))
-            held = sum((p.quantity for p in self.runner.pools), Decimal(0))
-            for account in (self.exchange.account, self.account.portfolio):
-                account.set_balance(instrument.quote, capital)
-                account.set_balance(instrument.base, held)
-            last = min(resumed, len(market) - 1)
-            self.runner.warm_up(
-                float(market.price_at(k, instrument.tick_size)) for k in range(1, last + 1)
-            )
-
-    def run(self, cycles: int) -> BotReport:
-        """Run ``cycles`` cycles (fewer if the bot stops), stop the bot, return its report."""
-        runner = self.runner
-        runner.start()
-        target = runner.report.cycles + cycles
-        interval = runner.interval
-        simulator = self.simulator
-        simulator.run_until(
-            lambda: not runner.running or runner.report.cycles >= target,
-            timeout=cycles * interval + interval // 2,
-        )
-        runner.stop(runner.report.stopped or "done")
-        return runner.report
+        return BotSimulation
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -179,11 +179,16 @@ class Portfolio:
             InvalidValueError: ``price`` is not positive and finite, or the symbol is unknown.
         """
         self.registry.get(symbol)
-        value = positive(price, "price")
+        # Marked on every bar or quote: a finite positive Decimal (the feeds' case) is taken
+        # as it is, anything else is checked and converted by ``positive``.
+        if type(price) is Decimal and price.is_finite() and price > ZERO:
+            value = price
+        else:
+            value = positive(price, "price")
         self._marks[symbol] = value
         position = self._positions.get(symbol)
         if position is not None:
-            position.update_mark(value)
+            position._mark = value  # Position.update_mark without checking ``value`` again
 
     def on_bar(self, bar: Bar) -> None:
         """Mark ``bar.symbol`` at the bar's close."""
@@ -335,16 +340,40 @@ class Portfolio:
                 ``currency`` (no spot pair to it, or the pair was never marked).
         """
         quote = currency or self.currency
-        total = self.balance(quote)
-        for asset, amount in self._balances.items():
+        balances = self._balances
+        total = balances.get(quote, ZERO)
+        for asset, amount in balances.items():
             if asset != quote and amount:
                 total += amount * self._asset_price(asset, quote)
+        # Read per event by the risk rules: ``is_open`` and ``instrument.is_derivative`` are
+        # tested on the position's own fields (same package) rather than through properties.
         for position in self._positions.values():
-            if position.is_open and position.instrument.is_derivative:
-                if position.instrument.quote != quote:
-                    raise MissingMarkPriceError(position.instrument.quote, quote)
-                total += position.unrealized_pnl()
+            if position._quantity and position.instrument.kind is not _SPOT:
+                instrument = position.instrument
+                if instrument.quote != quote:
+                    raise MissingMarkPriceError(instrument.quote, quote)
+                # Position.unrealized_pnl()'s remembered result, looked up inline
+                last = position._unrealized
+                mark = position._mark
+                if (
+                    last is not None
+                    and last[0] is position._quantity
+                    and last[2] is position._cost
+                    and last[1] is (mark if mark is not None else position._last_price)
+                ):
+                    total += last[3]
+                else:
+                    total += position.unrealized_pnl()
         return total
+
+    def open_sizes(self) -> dict[str, Decimal]:
+        """Signed quantity by symbol of the open (not flat) positions, in booking order."""
+        sizes = {}
+        for symbol, position in self._positions.items():
+            quantity = position._quantity
+            if quantity:
+                sizes[symbol] = quantity
+        return sizes
 
     def snapshot(self, ts: int, currency: str | None = None) -> AccountSnapshot:
         """Return an :class:`AccountSnapshot` event valued in ``currency`` at ``ts``."""

@@ -45,6 +45,7 @@ class Position:
     """
 
     __slots__ = (
+        "_average",
         "_cost",
         "_fees",
         "_last_price",
@@ -54,6 +55,7 @@ class Position:
         "_realized",
         "_realized_at_open",
         "_unit",
+        "_unrealized",
         "instrument",
         "last_closed_pnl",
         "trade_count",
@@ -73,6 +75,10 @@ class Position:
         grid = exponent(instrument.tick_size) + exponent(instrument.step_size)
         self._quantum = min(COST_QUANTUM, Decimal(1).scaleb(grid))
         self._unit = instrument.multiplier == 1  # x * 1 == x, same digits: skip it
+        #: (quantity, price, cost, unrealized P&L) of the last :meth:`unrealized_pnl`
+        self._unrealized: tuple[Decimal, Decimal, Decimal, Decimal] | None = None
+        #: (quantity, cost, average price) of the last :attr:`avg_price`
+        self._average: tuple[Decimal, Decimal, Decimal] | None = None
         self.last_closed_pnl = ZERO
         self.trade_count = 0
         self.ts_opened: int | None = None
@@ -108,7 +114,18 @@ class Position:
     @property
     def avg_price(self) -> Decimal:
         """The average entry price of the open quantity (0 when flat)."""
-        return self._cost / self._quantity if self._quantity else ZERO
+        quantity = self._quantity
+        if not quantity:
+            return ZERO
+        # A division, read on every price event by trade management: kept with the
+        # (immutable) Decimals it came from, reused while they are the very same objects.
+        cost = self._cost
+        last = self._average
+        if last is not None and last[0] is quantity and last[1] is cost:
+            return last[2]
+        value = cost / quantity
+        self._average = (quantity, cost, value)
+        return value
 
     @property
     def realized_pnl(self) -> Decimal:
@@ -143,10 +160,23 @@ class Position:
 
         A flat position, or one with no price known at all, has none (0).
         """
-        price = positive(mark, "mark") if mark is not None else self.mark
-        if not self._quantity or price is None:
+        if mark is not None:
+            price: Decimal | None = positive(mark, "mark")
+        else:  # :attr:`mark`, inline: this is read for every event the risk rules see
+            price = self._mark if self._mark is not None else self._last_price
+        quantity = self._quantity
+        if not quantity or price is None:
             return ZERO
-        return (self._quantity * price - self._cost) * self.instrument.multiplier
+        # Equity and the risk rules ask for this on every event while usually neither the
+        # position nor its price moved: the last result is kept with the (immutable) Decimals
+        # it came from and reused while they are the very same objects.
+        cost = self._cost
+        last = self._unrealized
+        if last is not None and last[0] is quantity and last[1] is price and last[2] is cost:
+            return last[3]
+        value = (quantity * price - cost) * self.instrument.multiplier
+        self._unrealized = (quantity, price, cost, value)
+        return value
 
     def notional(self, mark: MoneyInput | None = None) -> Decimal:
         """Return ``|quantity| · mark · multiplier`` (0 when flat or never priced)."""

@@ -70,12 +70,11 @@ __all__ = ["RiskEngine", "combine"]
 
 log = logging.getLogger("riskbus.risk")
 
-_Call = tuple[
-    Rule[Any],
-    Callable[[RuleContext], Verdict | None],
-    Callable[[str, int], None],
-    Callable[[str], None],
-]
+_Check = Callable[[RuleContext], Verdict | None]
+#: (rule, its check, its alarm setter and canceller)
+_Call = tuple[Rule[Any], _Check, Callable[[str, int], None], Callable[[str], None]]
+#: an event type's rules, and each rule with its check ready to call (see :func:`_checks`)
+_Route = tuple[list[_Call], list[tuple[Rule[Any], _Check]]]
 _POSITION_SCOPED = (RiskAction.CLOSE_POSITION, RiskAction.REDUCE_TO_LIMIT, RiskAction.MOVE_STOP)
 _ZERO = Decimal(0)
 _POSITION_EVENTS = frozenset((PositionOpened, PositionChanged, PositionClosed))
@@ -144,7 +143,7 @@ class RiskEngine:
         self._cancellers = {rule.name: self._alarm_canceller(rule) for rule in self.rules}
         self._saved_state: dict[str, str] = {}
         self._sizes: dict[str, Decimal] = {}
-        self._calls: dict[type[Message], list[_Call]] = {}
+        self._calls: dict[type[Message], _Route] = {}
         self._subscribed: set[type[Message]] = set()
         self._depth = 0
         self._ctx = self.context(RuleTimerFired(ts=0, rule="", key=""))
@@ -376,9 +375,10 @@ class RiskEngine:
     def on_event(self, event: Message) -> None:
         """Evaluate the rules listening to ``event`` and enforce what they ask for."""
         kind = type(event)
-        calls = self._calls.get(kind)
-        if calls is None or kind is RuleTimerFired or kind is AccountStatusChanged:
-            calls = self._route(kind, event)
+        route = self._calls.get(kind)
+        if route is None or kind is RuleTimerFired or kind is AccountStatusChanged:
+            route = self._route(kind, event)
+        calls, checks = route
         debug = log.isEnabledFor(logging.DEBUG)
         if debug:
             log.debug("event %s", kind.__name__, extra={"checkpoint": 6, "event": kind.__name__})
@@ -390,21 +390,20 @@ class RiskEngine:
         self._depth += 1
         try:
             found: list[tuple[Rule[Any], Verdict]] | None = None
-            for rule, check, set_alarm, cancel_alarm in calls:
-                ctx.set_alarm = set_alarm
-                ctx.cancel_alarm = cancel_alarm
-                verdict = check(ctx)
-                if verdict is not None:
-                    if found is None:
-                        found = []
-                    found.append((rule, verdict))
-                elif debug:
-                    log.debug("rule %s PASS", rule.name, extra={"checkpoint": 7, "rule": rule.name})
+            if debug:
+                found = _check_logged(calls, ctx)
+            else:
+                for rule, check in checks:
+                    verdict = check(ctx)
+                    if verdict is not None:
+                        if found is None:
+                            found = []
+                        found.append((rule, verdict))
             self.evaluated += len(calls)
             if found is not None:
                 self.apply(found)
             if kind in _POSITION_EVENTS:
-                self._close_if_locked(event)
+                self._close_if_locked(event, kind)  # type: ignore[arg-type]
             if self.lockouts.has_condition_locks:
                 # enforcement may have changed the account: nothing remembered is kept
                 ctx.forget()
@@ -414,30 +413,36 @@ class RiskEngine:
         finally:
             self._depth -= 1
 
-    def _route(self, kind: type[Message], event: Message) -> list[_Call]:
+    def _route(self, kind: type[Message], event: Message) -> _Route:
         if kind is RuleTimerFired:
             assert isinstance(event, RuleTimerFired)
             target = self._by_name.get(event.rule)
-            return [self._call(target)] if target is not None and target.enabled else []
+            calls = [self._call(target)] if target is not None and target.enabled else []
+            return calls, _checks(calls, alarms=True)  # its own alarm: it may set the next
         if kind is AccountStatusChanged:
             assert isinstance(event, AccountStatusChanged)
             self.can_trade = event.can_trade
         route = self._calls.get(kind)
         if route is None:
-            route = self._calls[kind] = [self._call(rule) for rule in self._rules_for(kind)]
+            calls = [self._call(rule) for rule in self._rules_for(kind)]
+            route = self._calls[kind] = (calls, _checks(calls))
         return route
 
     def _call(self, rule: Rule[Any]) -> _Call:
         return (rule, rule.check, self._setters[rule.name], self._cancellers[rule.name])
 
-    def _close_if_locked(self, event: Message) -> None:
-        """Close a position that opened or grew while halted or in a locked symbol."""
-        assert isinstance(event, PositionOpened | PositionChanged | PositionClosed)
+    def _close_if_locked(
+        self, event: PositionOpened | PositionChanged | PositionClosed, kind: type[Message]
+    ) -> None:
+        """Close a position that opened or grew while halted or in a locked symbol.
+
+        ``kind`` is the event's exact type, one of :data:`_POSITION_EVENTS`.
+        """
         symbol = event.symbol
         size = abs(event.quantity)
         before = self._sizes.get(symbol, _ZERO)
         self._sizes[symbol] = size
-        if size <= before and not isinstance(event, PositionOpened):
+        if size <= before and kind is not PositionOpened:
             return
         locked = self._state is TradingState.HALTED or self.lockouts.symbol_locked(symbol)
         if not locked:
@@ -617,6 +622,49 @@ class RiskEngine:
             self.clock.cancel(timer.name)
             self.clock.set_alarm(timer.name, timer.fire_at, self._alarm(str(rule_name), str(key)))
         self._recompute("restored")
+
+
+def _checks(calls: list[_Call], *, alarms: bool = False) -> list[tuple[Rule[Any], _Check]]:
+    """Each rule with the check to call for an event, in rule order.
+
+    A rule that sets alarms (``Rule.uses_alarms``, or any rule when ``alarms``: its own
+    ``RuleTimerFired``) gets its alarm functions put in the context first; the others are
+    called as they are, so one event costs one call per rule.
+    """
+    return [
+        (
+            rule,
+            _with_alarms(check, set_alarm, cancel_alarm) if alarms or rule.uses_alarms else check,
+        )
+        for rule, check, set_alarm, cancel_alarm in calls
+    ]
+
+
+def _with_alarms(
+    check: _Check, set_alarm: Callable[[str, int], None], cancel_alarm: Callable[[str], None]
+) -> _Check:
+    def checked(ctx: RuleContext) -> Verdict | None:
+        ctx.set_alarm = set_alarm
+        ctx.cancel_alarm = cancel_alarm
+        return check(ctx)
+
+    return checked
+
+
+def _check_logged(calls: list[_Call], ctx: RuleContext) -> list[tuple[Rule[Any], Verdict]] | None:
+    """The checks of :meth:`RiskEngine.on_event`, one debug line per rule that passes."""
+    found: list[tuple[Rule[Any], Verdict]] | None = None
+    for rule, check, set_alarm, cancel_alarm in calls:
+        ctx.set_alarm = set_alarm
+        ctx.cancel_alarm = cancel_alarm
+        verdict = check(ctx)
+        if verdict is not None:
+            if found is None:
+                found = []
+            found.append((rule, verdict))
+        else:
+            log.debug("rule %s PASS", rule.name, extra={"checkpoint": 7, "rule": rule.name})
+    return found
 
 
 class _Cover:

@@ -70,6 +70,7 @@ class TrailingDrawdown(Rule[TrailingDrawdownConfig]):
     code: ClassVar[str] = "A01"
     name: ClassVar[str] = "trailing_drawdown"
     config_type: ClassVar[type[RuleConfig]] = TrailingDrawdownConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = (
         Bar,
         QuoteTick,
@@ -82,6 +83,8 @@ class TrailingDrawdown(Rule[TrailingDrawdownConfig]):
     def __init__(self, config: TrailingDrawdownConfig) -> None:
         super().__init__(config)
         self.peak: Decimal | None = None
+        self._intraday = config.mode == "intraday"
+        self._max_drawdown = config.max_drawdown
 
     def describe(self) -> str:
         until = "until the next reset" if self.config.lock == "until_reset" else "for good"
@@ -94,7 +97,17 @@ class TrailingDrawdown(Rule[TrailingDrawdownConfig]):
         return self.check(ctx)
 
     def check(self, ctx: RuleContext) -> Verdict | None:
-        return self._evaluate(ctx, follow=self.config.mode == "intraday" or self.peak is None)
+        # :meth:`_evaluate` for an event, its common case inline (checked on every event)
+        try:
+            equity = ctx.equity()
+        except RiskbusError:
+            return None
+        peak = self.peak
+        if peak is None or (equity > peak and self._intraday):
+            self.peak = peak = equity
+        if equity > peak - self._max_drawdown:
+            return None
+        return self._evaluate(ctx, follow=False)
 
     def on_reset(self, ctx: RuleContext) -> None:
         equity = _equity(ctx)

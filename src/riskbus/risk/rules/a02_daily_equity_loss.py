@@ -61,6 +61,7 @@ class DailyEquityLoss(Rule[DailyEquityLossConfig]):
     code: ClassVar[str] = "A02"
     name: ClassVar[str] = "daily_equity_loss"
     config_type: ClassVar[type[RuleConfig]] = DailyEquityLossConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = (
         Bar,
         QuoteTick,
@@ -73,6 +74,7 @@ class DailyEquityLoss(Rule[DailyEquityLossConfig]):
     def __init__(self, config: DailyEquityLossConfig) -> None:
         super().__init__(config)
         self.start_equity: Decimal | None = None
+        self._limit = config.limit  # read on every position and price event
 
     def describe(self) -> str:
         return (
@@ -90,14 +92,15 @@ class DailyEquityLoss(Rule[DailyEquityLossConfig]):
         self.start_equity = _equity(ctx)
 
     def check(self, ctx: RuleContext) -> Verdict | None:
-        equity = _equity(ctx)
-        if equity is None:
+        try:  # _equity(ctx), inline: checked on every event
+            equity = ctx.equity()
+        except RiskbusError:
             return None
         if self.start_equity is None:
             self.start_equity = equity
             return None
         change = equity - self.start_equity
-        if change > self.config.limit:
+        if change > self._limit:
             return None
         return Verdict(
             rule=self.name,

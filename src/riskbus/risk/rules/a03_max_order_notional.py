@@ -51,6 +51,7 @@ class MaxOrderNotional(Rule[MaxOrderNotionalConfig]):
     code: ClassVar[str] = "A03"
     name: ClassVar[str] = "max_order_notional"
     config_type: ClassVar[type[RuleConfig]] = MaxOrderNotionalConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = ()
 
     def describe(self) -> str:

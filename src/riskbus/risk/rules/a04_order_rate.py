@@ -53,6 +53,7 @@ class OrderRate(Rule[OrderRateConfig]):
     code: ClassVar[str] = "A04"
     name: ClassVar[str] = "order_rate"
     config_type: ClassVar[type[RuleConfig]] = OrderRateConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = ()
 
     def __init__(self, config: OrderRateConfig) -> None:

@@ -102,6 +102,7 @@ class MaxExposure(Rule[MaxExposureConfig]):
     code: ClassVar[str] = "A05"
     name: ClassVar[str] = "max_exposure"
     config_type: ClassVar[type[RuleConfig]] = MaxExposureConfig
+    uses_alarms: ClassVar[bool] = False
 
     def describe(self) -> str:
         parts = [f"{sym} ≤ {cap}" for sym, cap in sorted(self.config.max_exposure.items())]

@@ -41,6 +41,7 @@ from riskbus.model.commands import SubmitOrder
 from riskbus.model.enums import RiskAction, TradingState
 from riskbus.model.events.market import Bar, QuoteTick, TradeTick
 from riskbus.model.portfolio import Portfolio
+from riskbus.model.positions import Position
 
 __all__ = [
     "ACTION_STRENGTH",
@@ -159,6 +160,7 @@ class RuleContext:
 
     __slots__ = (
         "_equity",
+        "_position",
         "_realized",
         "_sizes",
         "_unrealized",
@@ -205,6 +207,7 @@ class RuleContext:
         self._sizes: dict[str, Decimal] | None = None
         self._realized: Decimal | None = None
         self._unrealized: tuple[str, Decimal] | _Unset | None = _UNSET
+        self._position: tuple[str, Position, Decimal] | _Unset | None = _UNSET
 
     def renew(self, now: int, event: Message, state: TradingState, can_trade: bool) -> None:
         """Make this context the one of a new ``event``: forget what was remembered."""
@@ -216,6 +219,7 @@ class RuleContext:
         self._sizes = None
         self._realized = None
         self._unrealized = _UNSET
+        self._position = _UNSET
 
     def forget(self) -> None:
         """Drop what was remembered for the event (the account may have changed)."""
@@ -223,6 +227,7 @@ class RuleContext:
         self._sizes = None
         self._realized = None
         self._unrealized = _UNSET
+        self._position = _UNSET
 
     def equity(self) -> Decimal:
         """``portfolio.equity()`` (remembered for the event when :attr:`memo`).
@@ -241,8 +246,7 @@ class RuleContext:
         """Signed quantity by symbol of the open positions (read only: it may be shared)."""
         sizes = self._sizes
         if sizes is None:
-            # ``quantity`` truthiness is ``Position.is_open`` (``!= 0``) without the int compare
-            sizes = {s: q for s, p in self.portfolio.positions.items() if (q := p.quantity)}
+            sizes = self.portfolio.open_sizes()
             if self.memo:
                 self._sizes = sizes
         return sizes
@@ -262,11 +266,31 @@ class RuleContext:
         The event's price (bar close, quote mid, trade price) marks it, else its mark.
         """
         found = self._unrealized
-        if isinstance(found, _Unset):
+        if found is _UNSET:
             found = _event_unrealized(self)
             if self.memo:
                 self._unrealized = found
-        return found
+        return found  # type: ignore[return-value]
+
+    def event_position(self) -> tuple[str, Position, Decimal] | None:
+        """``(symbol, position, signed quantity)`` of the open position the event is about.
+
+        ``None`` when the event names no symbol or that symbol's position is flat or was
+        never opened (remembered for the event when :attr:`memo`).
+        """
+        found = self._position
+        if found is _UNSET:
+            found = None
+            symbol: str | None = getattr(self.event, "symbol", None)
+            if symbol is not None:
+                position = self.portfolio.position(symbol)
+                if position is not None:
+                    quantity = position.quantity
+                    if quantity:  # open
+                        found = (symbol, position, quantity)
+            if self.memo:
+                self._position = found
+        return found  # type: ignore[return-value]
 
     def local_time(self, timezone: str | None = None) -> dt.datetime:
         """Return :attr:`now` as an aware datetime in ``timezone`` (default: the account's)."""
@@ -284,13 +308,11 @@ _UNSET = _Unset()
 
 
 def _event_unrealized(ctx: RuleContext) -> tuple[str, Decimal] | None:
+    found = ctx.event_position()
+    if found is None:
+        return None
+    symbol, position, _ = found
     event = ctx.event
-    symbol: str | None = getattr(event, "symbol", None)
-    if symbol is None:
-        return None
-    position = ctx.portfolio.position(symbol)
-    if position is None or not position.quantity:  # not open
-        return None
     kind = type(event)
     priced = _PRICED.get(kind)
     if priced is None:
@@ -336,12 +358,18 @@ class Rule(ABC, Generic[C]):
         name: the config key, ``snake_case``.
         config_type: the rule's config model.
         events: the event types :meth:`check` is called for.
+        uses_alarms: whether :meth:`check` may call ``ctx.set_alarm``/``ctx.cancel_alarm``
+            for an event other than the rule's own ``RuleTimerFired`` (for which the engine
+            always hands them). ``False`` lets the engine skip handing the rule its alarm
+            functions on every event; set it only for a rule whose ``check`` never touches
+            them otherwise.
     """
 
     code: ClassVar[str]
     name: ClassVar[str]
     config_type: ClassVar[type[RuleConfig]]
     events: ClassVar[tuple[type[Message], ...]] = ()
+    uses_alarms: ClassVar[bool] = True
 
     def __init__(self, config: C) -> None:
         self.config: C = config

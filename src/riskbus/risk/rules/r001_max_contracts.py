@@ -75,11 +75,13 @@ class MaxContracts(Rule[MaxContractsConfig]):
     code: ClassVar[str] = "001"
     name: ClassVar[str] = "max_contracts"
     config_type: ClassVar[type[RuleConfig]] = MaxContractsConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = (PositionOpened, PositionChanged, PositionClosed)
 
     def __init__(self, config: MaxContractsConfig) -> None:
         super().__init__(config)
         self._net = config.count_type == "net"
+        self._limit = config.limit  # read on every position event: a plain attribute
 
     def describe(self) -> str:
         mode = "flatten all" if self.config.flattens else "reduce to the limit"
@@ -88,15 +90,9 @@ class MaxContracts(Rule[MaxContractsConfig]):
     def check(self, ctx: RuleContext) -> Verdict | None:
         sizes = ctx.open_sizes()
         # the count as _count(sizes), inline: the same additions in the same order
-        count = ZERO
-        if self._net:
-            for quantity in sizes.values():
-                count += quantity
-            count = abs(count)
-        else:
-            for quantity in sizes.values():
-                count += abs(quantity)
-        limit = self.config.limit
+        values = sizes.values()
+        count = abs(sum(values, ZERO)) if self._net else sum(map(abs, values), ZERO)
+        limit = self._limit
         if count <= limit:
             return None
         reason = format_reason("MAX_CONTRACTS", **{self.config.count_type: count}, limit=limit)
@@ -137,7 +133,7 @@ class MaxContracts(Rule[MaxContractsConfig]):
     def _count(self, sizes: dict[str, Decimal]) -> Decimal:
         if self._net:
             return abs(sum(sizes.values(), ZERO))
-        return sum((abs(q) for q in sizes.values()), ZERO)
+        return sum(map(abs, sizes.values()), ZERO)
 
     def _target(self, sizes: dict[str, Decimal], symbol: str) -> Decimal | None:
         """The size of ``symbol`` that brings the count to the limit, if it alone can."""

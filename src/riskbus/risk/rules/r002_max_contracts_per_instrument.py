@@ -97,6 +97,7 @@ class MaxContractsPerInstrument(Rule[MaxContractsPerInstrumentConfig]):
     code: ClassVar[str] = "002"
     name: ClassVar[str] = "max_contracts_per_instrument"
     config_type: ClassVar[type[RuleConfig]] = MaxContractsPerInstrumentConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = (PositionOpened, PositionChanged, PositionClosed)
 
     def __init__(self, config: MaxContractsPerInstrumentConfig) -> None:
@@ -121,12 +122,13 @@ class MaxContractsPerInstrument(Rule[MaxContractsPerInstrumentConfig]):
         return f"per-symbol limits {{{limits}}}, {other}; over it: {self.config.enforcement}"
 
     def check(self, ctx: RuleContext) -> Verdict | None:
-        symbol: str | None = getattr(ctx.event, "symbol", None)
-        position = ctx.portfolio.position(symbol) if symbol is not None else None
-        if symbol is None or position is None or not position.quantity:  # not open
+        found_position = ctx.event_position()
+        if found_position is None:  # no symbol, no position, or not open
             return None
-        size = abs(position.quantity)
-        blocked, limit = self.limit_for(symbol)
+        symbol, _, quantity = found_position
+        size = abs(quantity)
+        found = self._limits.get(symbol)  # :meth:`limit_for`, inline
+        blocked, limit = found if found is not None else self.limit_for(symbol)
         if blocked:
             reason = format_reason("INSTRUMENT_NOT_ALLOWED", symbol=symbol, size=size)
             return Verdict(

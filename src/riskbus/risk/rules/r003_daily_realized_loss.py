@@ -53,7 +53,12 @@ class DailyRealizedLoss(Rule[DailyRealizedLossConfig]):
     code: ClassVar[str] = "003"
     name: ClassVar[str] = "daily_realized_loss"
     config_type: ClassVar[type[RuleConfig]] = DailyRealizedLossConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = (PositionOpened, PositionChanged, PositionClosed)
+
+    def __init__(self, config: DailyRealizedLossConfig) -> None:
+        super().__init__(config)
+        self._limit = config.limit  # read on every position event: a plain attribute
 
     def describe(self) -> str:
         unlock = "admin may unlock" if self.config.admin_unlock else "no admin unlock"
@@ -64,7 +69,7 @@ class DailyRealizedLoss(Rule[DailyRealizedLossConfig]):
 
     def check(self, ctx: RuleContext) -> Verdict | None:
         realized = ctx.daily_realized()
-        if realized > self.config.limit:
+        if realized > self._limit:
             return None
         return Verdict(
             rule=self.name,

@@ -84,14 +84,19 @@ class DailyUnrealizedLoss(Rule[DailyUnrealizedLossConfig]):
     code: ClassVar[str] = "004"
     name: ClassVar[str] = "daily_unrealized_loss"
     config_type: ClassVar[type[RuleConfig]] = DailyUnrealizedLossConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = POSITION_AND_PRICE_EVENTS
+
+    def __init__(self, config: DailyUnrealizedLossConfig) -> None:
+        super().__init__(config)
+        self._limit = config.limit  # read on every position and price event
 
     def describe(self) -> str:
         return f"close a position whose unrealized P&L is at or below {self.config.limit}"
 
     def check(self, ctx: RuleContext) -> Verdict | None:
         found = ctx.event_unrealized()
-        if found is None or found[1] > self.config.limit:
+        if found is None or found[1] > self._limit:
             return None
         symbol, unrealized = found
         return Verdict(

@@ -45,14 +45,19 @@ class MaxUnrealizedProfit(Rule[MaxUnrealizedProfitConfig]):
     code: ClassVar[str] = "005"
     name: ClassVar[str] = "max_unrealized_profit"
     config_type: ClassVar[type[RuleConfig]] = MaxUnrealizedProfitConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = POSITION_AND_PRICE_EVENTS
+
+    def __init__(self, config: MaxUnrealizedProfitConfig) -> None:
+        super().__init__(config)
+        self._target = config.target  # read on every position and price event
 
     def describe(self) -> str:
         return f"take profit: close a position whose unrealized P&L reaches {self.config.target}"
 
     def check(self, ctx: RuleContext) -> Verdict | None:
         found = ctx.event_unrealized()
-        if found is None or found[1] < self.config.target:
+        if found is None or found[1] < self._target:
             return None
         symbol, unrealized = found
         return Verdict(

@@ -86,6 +86,7 @@ class TradeFrequencyLimit(Rule[TradeFrequencyLimitConfig]):
     code: ClassVar[str] = "006"
     name: ClassVar[str] = "trade_frequency_limit"
     config_type: ClassVar[type[RuleConfig]] = TradeFrequencyLimitConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = (PositionOpened, PositionChanged, PositionClosed)
 
     def describe(self) -> str:

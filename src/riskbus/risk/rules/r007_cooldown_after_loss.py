@@ -90,6 +90,7 @@ class CooldownAfterLoss(Rule[CooldownAfterLossConfig]):
     code: ClassVar[str] = "007"
     name: ClassVar[str] = "cooldown_after_loss"
     config_type: ClassVar[type[RuleConfig]] = CooldownAfterLossConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = (PositionOpened, PositionChanged, PositionClosed)
 
     def describe(self) -> str:
@@ -98,7 +99,7 @@ class CooldownAfterLoss(Rule[CooldownAfterLossConfig]):
 
     def check(self, ctx: RuleContext) -> Verdict | None:
         event = ctx.event
-        if isinstance(event, PositionChanged):
+        if type(event) is PositionChanged or isinstance(event, PositionChanged):
             if not event.trade_pnl:
                 return None  # an addition: nothing realized
         elif not isinstance(event, PositionClosed):

@@ -46,6 +46,7 @@ class AuthLossGuard(Rule[AuthLossGuardConfig]):
     code: ClassVar[str] = "010"
     name: ClassVar[str] = "auth_loss_guard"
     config_type: ClassVar[type[RuleConfig]] = AuthLossGuardConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = (AccountStatusChanged,)
 
     def describe(self) -> str:

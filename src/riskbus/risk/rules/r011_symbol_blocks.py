@@ -70,6 +70,7 @@ class SymbolBlocks(Rule[SymbolBlocksConfig]):
     code: ClassVar[str] = "011"
     name: ClassVar[str] = "symbol_blocks"
     config_type: ClassVar[type[RuleConfig]] = SymbolBlocksConfig
+    uses_alarms: ClassVar[bool] = False  # only on its own RuleTimerFired (_next_queued)
     events: ClassVar[tuple[type[Message], ...]] = (PositionOpened, PositionChanged, RuleTimerFired)
 
     def __init__(self, config: SymbolBlocksConfig) -> None:

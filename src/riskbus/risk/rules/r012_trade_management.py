@@ -89,6 +89,7 @@ class TradeManagement(Rule[TradeManagementConfig]):
     code: ClassVar[str] = "012"
     name: ClassVar[str] = "trade_management"
     config_type: ClassVar[type[RuleConfig]] = TradeManagementConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = (
         Bar,
         QuoteTick,
@@ -132,21 +133,23 @@ class TradeManagement(Rule[TradeManagementConfig]):
             self.stops.pop(event.symbol, None)  # type: ignore[attr-defined]
         elif role is _IGNORED:
             return None
-        position = ctx.portfolio.position(event.symbol)  # type: ignore[attr-defined]
-        if position is None or not position.quantity:  # not open
+        found = ctx.event_position()
+        if found is None:  # not open
             return None
-        return self._manage(position)
+        return self._manage(found[1], found[2])
 
-    def _manage(self, position: Position) -> Verdict | None:
+    def _manage(self, position: Position, quantity: Decimal) -> Verdict | None:
         mark = position.mark
         if mark is None:
             return None
         instrument = position.instrument
         tick = instrument.tick_size
-        long = position.quantity > _ZERO  # open: long or short
+        long = quantity > _ZERO  # open: long or short
         sign = _ONE if long else _MINUS_ONE
         avg = position.avg_price
-        profit = (mark - avg) * sign / tick
+        # (mark − avg) · sign without the multiplication: the same digits (a −0 for a flat
+        # short profit becomes 0, and either is below every activation)
+        profit = (mark - avg if long else avg - mark) / tick
         if profit < self._first:
             return None  # below every activation: no candidate stop
         c = self.config

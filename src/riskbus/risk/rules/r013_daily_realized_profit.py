@@ -66,7 +66,12 @@ class DailyRealizedProfit(Rule[DailyRealizedProfitConfig]):
     code: ClassVar[str] = "013"
     name: ClassVar[str] = "daily_realized_profit"
     config_type: ClassVar[type[RuleConfig]] = DailyRealizedProfitConfig
+    uses_alarms: ClassVar[bool] = False
     events: ClassVar[tuple[type[Message], ...]] = (PositionOpened, PositionChanged, PositionClosed)
+
+    def __init__(self, config: DailyRealizedProfitConfig) -> None:
+        super().__init__(config)
+        self._target = config.target  # read on every position event: a plain attribute
 
     def describe(self) -> str:
         return (
@@ -76,7 +81,7 @@ class DailyRealizedProfit(Rule[DailyRealizedProfitConfig]):
 
     def check(self, ctx: RuleContext) -> Verdict | None:
         realized = ctx.daily_realized()
-        if realized < self.config.target:
+        if realized < self._target:
             return None
         return Verdict(
             rule=self.name,
