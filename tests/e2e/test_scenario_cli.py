@@ -113,5 +113,10 @@ def test_replay_filters_events(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     assert [r["cycle"] for r in rows] == [20, 21, 22, 23, 24]
     assert rows[0]["event"] == "PositionPurchased"
     assert rows[0]["t"] == 1200.0  # virtual seconds since the scenario start
+    code, _, err = run(capsys, "replay", str(rec), "--filter", "PositionPurchsed")
+    assert code == 2
+    assert (
+        "--filter: unknown message type 'PositionPurchsed'; did you mean PositionPurchased" in err
+    )
     code, out, _ = run(capsys, "replay", str(rec), "--speed", "1000")
     assert code == 2

@@ -285,6 +285,14 @@ def replay(
             raise BadInputError(
                 f"expected a number or 'instant', got {speed!r}", field="--speed"
             ) from None
+    import riskbus.model.events  # noqa: F401  (the event catalogue, to check --filter)
+    from riskbus.core.messages import message_type
+
+    for name in names or ():
+        try:
+            message_type(name)
+        except KeyError as error:
+            raise BadInputError(str(error.args[0]), field="--filter") from None
     header, events = read_recording(recording)
     replayer = Replayer(events, speed=factor, names=set(names or ()))
     start = int(header.get("start_ts") or (events[0].ts if events else 0))
