@@ -176,12 +176,13 @@ class World:
                 **setup.params,
             )
         except BadInputError as e:
-            field = "setup.exchange.data" if setup.data else "setup.exchange.scenario"
+            key = "data" if setup.data else "scenario"
             raise ScenarioError(
-                str(e),
+                e.message,
                 source=self.loaded.source,
-                field=field,
-                line=self.loaded.line("setup", "exchange"),
+                field=f"setup.exchange.{key}",
+                line=self.loaded.line("setup", "exchange", key)
+                or self.loaded.line("setup", "exchange"),
             ) from None
 
     def _strategy_class(self) -> type[Strategy]:
