@@ -178,7 +178,7 @@ class World:
         except BadInputError as e:
             key = "data" if setup.data else "scenario"
             raise ScenarioError(
-                e.message,
+                str(e) if setup.data else e.message,  # a data error names its file and row
                 source=self.loaded.source,
                 field=f"setup.exchange.{key}",
                 line=self.loaded.line("setup", "exchange", key)
