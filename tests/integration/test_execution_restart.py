@@ -174,14 +174,6 @@ def sells_qty(orders: list[PlanOrder], symbol: str) -> Decimal:
     return sum((o.quantity for o in orders if o.symbol == symbol), Decimal(0))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "ExecutionEngine.resume leaves an order the dead process had sent (stored "
-        "'executing') in flight and waits for venue events that never come: nothing asks the "
-        "venue for its state, so a plan killed with an order in flight never finishes"
-    ),
-)
 def test_sigkill_with_an_order_in_flight_then_resume_settles_it_and_completes(
     server: tuple[ExchangeServer, str], tmp_path: Path
 ) -> None:

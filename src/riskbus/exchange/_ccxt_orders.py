@@ -242,6 +242,7 @@ def order_report(raw: Mapping[str, Any], instrument: Instrument | None) -> Order
         price=to_decimal(raw.get("price")),
         stop_price=trigger,
         avg_fill_price=to_decimal(raw.get("average")),
+        fee=to_decimal((raw.get("fee") or {}).get("cost")),
     )
 
 

@@ -18,6 +18,7 @@ from riskbus.model.commands import (
     CancelOrder,
     FetchBalances,
     FetchOpenOrders,
+    FetchOrder,
     FetchPositions,
     FetchPrice,
     SubmitOrder,
@@ -47,6 +48,7 @@ class ExchangeClient(ABC):
         bus.register(FetchPrice, self.fetch_price, component=component)
         bus.register(FetchBalances, self.fetch_balances, component=component)
         bus.register(FetchOpenOrders, self.fetch_open_orders, component=component)
+        bus.register(FetchOrder, self.fetch_order, component=component)
         bus.register(FetchPositions, self.fetch_positions, component=component)
 
     @abstractmethod
@@ -72,6 +74,10 @@ class ExchangeClient(ABC):
     @abstractmethod
     def fetch_open_orders(self, command: FetchOpenOrders) -> None:
         """Answer with ``OpenOrdersReport``."""
+
+    @abstractmethod
+    def fetch_order(self, command: FetchOrder) -> None:
+        """Answer with ``OrderStatusReported`` (its ``report`` None if the venue never saw it)."""
 
     @abstractmethod
     def fetch_positions(self, command: FetchPositions) -> None:

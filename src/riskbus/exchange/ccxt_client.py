@@ -67,6 +67,7 @@ from riskbus.model.commands import (
     CancelOrder,
     FetchBalances,
     FetchOpenOrders,
+    FetchOrder,
     FetchPositions,
     FetchPrice,
     SubmitOrder,
@@ -75,6 +76,7 @@ from riskbus.model.events.account import (
     Balance,
     BalancesFetched,
     OpenOrdersReport,
+    OrderStatusReported,
     PositionsReport,
 )
 from riskbus.model.events.market import Candle, MarketPriceFetched, MarketPriceFetchFailed
@@ -222,6 +224,11 @@ class CcxtClient(ExchangeClient):
     def fetch_open_orders(self, command: FetchOpenOrders) -> None:
         """Answer with ``OpenOrdersReport``."""
         self._spawn(self._query("FetchOpenOrders", lambda: self._fetch_open_orders(command)))
+
+    def fetch_order(self, command: FetchOrder) -> None:
+        """Answer with ``OrderStatusReported`` (``report`` None when the venue has no such
+        client order id)."""
+        self._spawn(self._query("FetchOrder", lambda: self._fetch_order(command)))
 
     def fetch_positions(self, command: FetchPositions) -> None:
         """Answer with ``PositionsReport`` (empty for a venue without derivatives)."""
@@ -504,6 +511,28 @@ class CcxtClient(ExchangeClient):
             ts=self.clock.now(),
             orders=orders,
             symbol=command.symbol,
+            request_id=command.request_id,
+        )
+
+    async def _fetch_order(self, command: FetchOrder) -> OrderStatusReported:
+        import ccxt.async_support as ccxt_async
+
+        instrument = self.registry.find(command.symbol)
+        try:
+            raw = await self._exchange.fetch_order(
+                None,
+                command.symbol,
+                {"clientOrderId": command.client_order_id},  # what ccxt maps per venue
+            )
+        except ccxt_async.OrderNotFound:
+            report = None
+        else:
+            report = order_report(raw, instrument)
+        return OrderStatusReported(
+            ts=self.clock.now(),
+            client_order_id=command.client_order_id,
+            symbol=command.symbol,
+            report=report,
             request_id=command.request_id,
         )
 

@@ -44,12 +44,13 @@ from riskbus.model.commands import (
     CancelOrder,
     FetchBalances,
     FetchOpenOrders,
+    FetchOrder,
     FetchPositions,
     FetchPrice,
     SubmitOrder,
 )
 from riskbus.model.enums import LiquiditySide, OrderSide, OrderStatus, OrderType
-from riskbus.model.events.account import OrderReport
+from riskbus.model.events.account import OrderReport, OrderStatusReported
 from riskbus.model.events.market import Candle
 from riskbus.model.events.orders import (
     OrderAccepted,
@@ -236,6 +237,23 @@ class SimulatedExchange(ExchangeClient):
     def fetch_open_orders(self, command: FetchOpenOrders) -> None:
         """Answer with ``OpenOrdersReport`` after the ``fetch`` latency."""
         self._later("fetch", lambda: self.bus.publish(reports.open_orders(self, command)))
+
+    def fetch_order(self, command: FetchOrder) -> None:
+        """Answer with ``OrderStatusReported`` after the ``fetch`` latency."""
+
+        def answer() -> None:
+            report = self.order_status(command.client_order_id)
+            self.bus.publish(
+                OrderStatusReported(
+                    ts=self.clock.now(),
+                    client_order_id=command.client_order_id,
+                    symbol=command.symbol,
+                    report=report,
+                    request_id=command.request_id,
+                )
+            )
+
+        self._later("fetch", answer)
 
     def fetch_positions(self, command: FetchPositions) -> None:
         """Answer with ``PositionsReport`` after the ``fetch`` latency."""

@@ -45,8 +45,9 @@ from riskbus.exchange.registry import ExchangeRegistry, Selection
 from riskbus.execution.plans import PlanOrder, PlanOrderStatus, RebalancePlan
 from riskbus.execution.validator import SafetyValidator
 from riskbus.model.catalogue import InstrumentRegistry
-from riskbus.model.commands import CancelOrder, SubmitOrder
-from riskbus.model.enums import OrderSide, OrderType
+from riskbus.model.commands import CancelOrder, FetchOrder, SubmitOrder
+from riskbus.model.enums import OrderSide, OrderStatus, OrderType
+from riskbus.model.events.account import OrderStatusReported
 from riskbus.model.events.execution import (
     PlanCancelled,
     PlanCompleted,
@@ -231,6 +232,8 @@ class ExecutionEngine:
         self.plans: dict[str, RebalancePlan] = {}
         self.runs: dict[str, PlanRun] = {}
         self._by_client_id: dict[str, tuple[str, str]] = {}
+        #: how often the venue said it does not know an order a previous engine sent
+        self._unseen: dict[str, int] = {}
         self._callbacks: dict[str, list[Callable[[Event], None]]] = {}
         self._gateways: dict[str, OrderGateway] = {}
         self.store = store
@@ -247,6 +250,9 @@ class ExecutionEngine:
             self._subscriptions.append(
                 bus.subscribe(topic, self._on_order_event, component="ExecutionEngine")
             )
+        self._subscriptions.append(
+            bus.subscribe(OrderStatusReported, self._on_order_status, component="ExecutionEngine")
+        )
 
     # -- API ------------------------------------------------------------------------------
 
@@ -268,9 +274,11 @@ class ExecutionEngine:
         """Finish a plan a previous engine started, from the store.
 
         Orders that ended stay ended. Orders that were sent (``executing``/``partial``) are
-        not sent again: the engine listens for their client order ids and the reconciler
-        settles any the venue never reports. Orders never sent, or waiting for a retry,
-        are sent now.
+        not sent again: the engine asks the venue for each one's state (``FetchOrder``) and
+        settles it from the answer — filled, cancelled or rejected as the venue says, asked
+        again every ``retry_delay`` while it is open or not yet at the venue, and sent again
+        (new client order id) only when the venue still does not know it after
+        ``retry_attempts`` asks: a request older than that is taken as lost. Orders never sent, or waiting for a retry, are sent now.
 
         Raises:
             InvalidValueError: no store, or no stored plan or run for ``plan_id``.
@@ -296,15 +304,7 @@ class ExecutionEngine:
             order_run.filled, order_run.usd, order_run.fees = state.filled, state.usd, state.fees
             if state.client_order_id:
                 self._by_client_id[state.client_order_id] = (plan_id, order_id)
-        for order_run in run.orders.values():
-            if order_run.status is PlanOrderStatus.FILLED:
-                run.stats.completed += 1
-                run.stats.volume_executed += order_run.usd
-                run.stats.fees += order_run.fees
-            elif order_run.status in (PlanOrderStatus.FAILED, PlanOrderStatus.UNKNOWN):
-                run.stats.failed += 1
-            elif order_run.status is PlanOrderStatus.CANCELLED:
-                run.stats.cancelled += 1
+        _restore_stats(run)
         phase = saved.phase if saved.phase != "settle" else "buy"
         run.phase = phase
         side = OrderSide.SELL if phase == "sell" else OrderSide.BUY
@@ -317,7 +317,72 @@ class ExecutionEngine:
             else:
                 run.queue.append(order.order_id)
         self._pump(run)
+        for order_id in sorted(run.in_flight):
+            self._ask_venue(run, run.orders[order_id])
         return run
+
+    def _ask_venue(self, run: PlanRun, order_run: _OrderRun) -> None:
+        """Ask the venue for the state of an order a previous engine sent."""
+        if not self.bus.has_handler(FetchOrder) or order_run.status in _TERMINAL:
+            return  # no venue to ask: its events (or the reconciler) must settle it
+        self.bus.send(
+            FetchOrder(
+                ts=self.clock.now(),
+                client_order_id=order_run.client_order_id,
+                symbol=self._market(run.plan, order_run.order),
+            )
+        )
+
+    def _on_order_status(self, event: OrderStatusReported) -> None:
+        key = self._by_client_id.get(event.client_order_id)
+        if key is None:
+            return
+        run = self.runs[key[0]]
+        order_run = run.orders[key[1]]
+        if order_run.status in _TERMINAL or event.client_order_id != order_run.client_order_id:
+            return
+        report = event.report
+        if report is None:
+            # Not at the venue (yet): the request may still be on its way, so ask again
+            # after the retry delay; only when it is still unknown after retry_attempts
+            # asks is it taken as lost and sent again (under a new client order id).
+            unseen = self._unseen[event.client_order_id] = (
+                self._unseen.get(event.client_order_id, 0) + 1
+            )
+            if unseen <= self.retry_attempts:
+                self._ask_later(run, order_run)
+                return
+            run.in_flight.discard(order_run.order.order_id)
+            order_run.status = PlanOrderStatus.QUEUED
+            run.queue.appendleft(order_run.order.order_id)
+            self._save(run)
+            self._pump(run)
+            return
+        if report.filled_qty > order_run.filled and report.avg_fill_price is not None:
+            order_run.filled = report.filled_qty
+            order_run.usd = report.filled_qty * report.avg_fill_price
+            if report.fee is not None:
+                order_run.fees = report.fee
+            order_run.status = PlanOrderStatus.PARTIAL
+        if report.status is OrderStatus.FILLED:
+            self._finish_filled(run, order_run)
+        elif report.status in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
+            if order_run.filled > 0 and not run.cancel_requested:
+                self._finish_filled(run, order_run)
+            else:
+                self._finish_cancelled(run, order_run)
+        elif report.status in (OrderStatus.REJECTED, OrderStatus.DENIED):
+            self._finish_failed(run, order_run, "REJECTED_BY_VENUE: found on resume")
+        else:  # still working at the venue: ask again after the retry delay
+            self._save(run)
+            self._ask_later(run, order_run)
+
+    def _ask_later(self, run: PlanRun, order_run: _OrderRun) -> None:
+        self.clock.set_alarm(
+            f"plan-status:{order_run.client_order_id}",
+            self.clock.now() + self.retry_delay,
+            lambda: self._ask_venue(run, order_run),
+        )
 
     def on(self, name: str, callback: Callable[[Event], None]) -> None:
         """Call ``callback(event)`` for events whose callback name is ``name``."""
@@ -697,3 +762,16 @@ class ExecutionEngine:
         if run is None:
             raise InvalidValueError.for_value("plan_id", plan_id, "the plan has not run")
         return run
+
+
+def _restore_stats(run: PlanRun) -> None:
+    """Count the orders a resumed run found ended into its stats."""
+    for order_run in run.orders.values():
+        if order_run.status is PlanOrderStatus.FILLED:
+            run.stats.completed += 1
+            run.stats.volume_executed += order_run.usd
+            run.stats.fees += order_run.fees
+        elif order_run.status in (PlanOrderStatus.FAILED, PlanOrderStatus.UNKNOWN):
+            run.stats.failed += 1
+        elif order_run.status is PlanOrderStatus.CANCELLED:
+            run.stats.cancelled += 1

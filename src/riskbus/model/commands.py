@@ -29,6 +29,7 @@ __all__ = [
     "ClosePosition",
     "FetchBalances",
     "FetchOpenOrders",
+    "FetchOrder",
     "FetchPositions",
     "FetchPrice",
     "FlattenAll",
@@ -126,6 +127,17 @@ class FetchOpenOrders(Command, frozen=True, kw_only=True):
     """Fetch open orders (of ``symbol`` or all); answered by ``OpenOrdersReport``."""
 
     symbol: str | None = None
+    request_id: str = ""
+
+
+class FetchOrder(Command, frozen=True, kw_only=True):
+    """Ask the venue for one order's state; answered by ``OrderStatusReported``.
+
+    Used after a restart for orders a previous process sent: their events went to it.
+    """
+
+    client_order_id: str
+    symbol: str
     request_id: str = ""
 
 

@@ -23,6 +23,7 @@ from riskbus.model.events import (
     PlanOrderStarted,
     PlanStarted,
 )
+from riskbus.model.events.account import OrderStatusReported
 from riskbus.store import open_store
 from tests.stubs import D
 from tests.unit.exchange.helpers import Venue
@@ -208,6 +209,47 @@ def test_restart_resumes_without_duplicating_any_order(tmp_path: Path) -> None:
         _engine(venue).resume("P")
     with pytest.raises(InvalidValueError):
         second.resume("other")
+    store.close()
+
+
+def test_resume_asks_the_venue_and_waits_for_an_order_still_on_its_way(tmp_path: Path) -> None:
+    venue = _venue(latency={"submit": 3 * SECOND})
+    store = open_store(f"sqlite:///{tmp_path / 'plans.db'}")
+    first = _engine(venue, settle_delay=0, store=store)
+    first.add_plan(_plan())
+    first.execute_plan("P", max_parallel=1)
+    venue.sim.run_for(SECOND)  # the first sell is on its way (3 s: within 3 asks 1 s apart)
+    first.close()
+    second = _engine(venue, settle_delay=0, store=store)
+    asked: list[OrderStatusReported] = []
+    venue.bus.subscribe(OrderStatusReported, asked.append)
+    run = second.resume("P")
+    venue.sim.run_until(lambda: run.done, timeout=120 * SECOND)
+    assert run.outcome == "completed" and run.stats.completed == 3
+    sent = [e.client_order_id for e in venue.of(OrderSubmitted)]
+    assert len(sent) == len(set(sent)) == 3  # the first sell was not sent twice
+    # asked at once and 1 s later while it was on its way; it arrived (and filled) at 3 s
+    assert [(e.ts - asked[0].ts, e.report) for e in asked] == [(0, None), (SECOND, None)]
+    assert run.status("P-0001") is PlanOrderStatus.FILLED
+    store.close()
+
+
+def test_resume_sends_again_an_order_the_venue_never_received(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'plans.db'}")
+    lost = _venue(latency={"submit": 5 * SECOND})  # the venue the first process talked to
+    first = _engine(lost, settle_delay=0, store=store)
+    first.add_plan(_plan())
+    first.execute_plan("P", max_parallel=1)
+    lost.sim.run_for(SECOND)
+    first.close()  # died with the first sell in flight; that request is lost
+    venue = _venue()  # a venue that never received it
+    second = _engine(venue, settle_delay=0, store=store, retry_attempts=2)
+    run = second.resume("P")
+    venue.sim.run_until(lambda: run.done, timeout=120 * SECOND)
+    assert run.outcome == "completed" and run.stats.completed == 3
+    started = [e for e in venue.of(PlanOrderStarted) if e.order_id == "P-0001"]
+    assert [e.attempt for e in started] == [2]  # sent again, under a new client order id
+    assert len(venue.of(OrderSubmitted)) == 3
     store.close()
 
 

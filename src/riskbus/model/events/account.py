@@ -24,6 +24,7 @@ __all__ = [
     "BalancesFetched",
     "OpenOrdersReport",
     "OrderReport",
+    "OrderStatusReported",
     "PositionChanged",
     "PositionClosed",
     "PositionEvent",
@@ -61,6 +62,8 @@ class OrderReport(msgspec.Struct, frozen=True, kw_only=True):
     price: Decimal | None = None
     stop_price: Decimal | None = None
     avg_fill_price: Decimal | None = None
+    #: fees charged so far, when the venue reports them
+    fee: Decimal | None = None
 
 
 class PositionReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -95,6 +98,16 @@ class OpenOrdersReport(Event, frozen=True, kw_only=True):
 
     orders: tuple[OrderReport, ...]
     symbol: str | None = None
+    request_id: str = ""
+
+
+class OrderStatusReported(Event, frozen=True, kw_only=True):
+    """The venue's state of one order (answer to ``FetchOrder``); ``report`` is None when
+    the venue never received the order."""
+
+    client_order_id: str
+    symbol: str
+    report: OrderReport | None
     request_id: str = ""
 
 
