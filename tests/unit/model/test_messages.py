@@ -151,6 +151,7 @@ def test_command_catalogue_is_complete() -> None:
         "FetchPrice",
         "FetchBalances",
         "FetchOpenOrders",
+        "FetchOrder",
         "FetchPositions",
         "ClosePosition",
         "ReducePosition",
