@@ -278,7 +278,8 @@ class ExecutionEngine:
         settles it from the answer — filled, cancelled or rejected as the venue says, asked
         again every ``retry_delay`` while it is open or not yet at the venue, and sent again
         (new client order id) only when the venue still does not know it after
-        ``retry_attempts`` asks: a request older than that is taken as lost. Orders never sent, or waiting for a retry, are sent now.
+        ``retry_attempts`` asks: a request older than that is taken as lost. Orders never
+        sent, or waiting for a retry, are sent now.
 
         Raises:
             InvalidValueError: no store, or no stored plan or run for ``plan_id``.
