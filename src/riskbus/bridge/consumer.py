@@ -255,7 +255,7 @@ class StreamConsumer:
                 self._own_cursor = _text(entries[-1][0])
                 return entries, True
             self._own_cursor = None
-        if time.monotonic() >= self._next_claim:
+        if time.monotonic() >= self._next_claim:  # wall-clock ok: a live Redis adapter
             claimed = self._claim()
             if claimed:
                 return claimed, True
@@ -273,7 +273,7 @@ class StreamConsumer:
         )
         self._claim_cursor = _text(reply[0])
         if self._claim_cursor == "0-0":  # a full pass over the pending entries: rest a while
-            self._next_claim = time.monotonic() + self.claim_idle_ms / 1000
+            self._next_claim = time.monotonic() + self.claim_idle_ms / 1000  # wall-clock ok
         entries: list[_Entry] = [e for e in reply[1] if e is not None]
         self.stats.claimed += len(entries)
         if len(reply) > 2 and reply[2]:  # Redis 7: ids deleted while pending

@@ -51,6 +51,7 @@ __all__ = [
     "RuleConfig",
     "RuleContext",
     "Verdict",
+    "event_price",
     "register_rule",
     "rule_class",
 ]
@@ -317,7 +318,7 @@ def _event_unrealized(ctx: RuleContext) -> tuple[str, Decimal] | None:
     priced = _PRICED.get(kind)
     if priced is None:
         priced = _PRICED[kind] = isinstance(event, Bar | QuoteTick | TradeTick)
-    price = _event_price(event) if priced else None
+    price = event_price(event) if priced else None
     if price is None:
         return symbol, position.unrealized_pnl()
     return symbol, position.unrealized_pnl(price)
@@ -327,7 +328,7 @@ def _event_unrealized(ctx: RuleContext) -> tuple[str, Decimal] | None:
 _PRICED: dict[type[Message], bool] = {}
 
 
-def _event_price(event: Message) -> Decimal | None:
+def event_price(event: Message) -> Decimal | None:
     """The mark a price event carries (bar close, quote mid, trade price), else ``None``."""
     if isinstance(event, Bar):
         return event.close

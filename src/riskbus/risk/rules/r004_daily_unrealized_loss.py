@@ -30,7 +30,14 @@ from riskbus.model.enums import RiskAction
 from riskbus.model.events.account import PositionChanged, PositionClosed, PositionOpened
 from riskbus.model.events.market import Bar, QuoteTick, TradeTick
 from riskbus.model.reasons import format_reason
-from riskbus.risk.rules.base import Rule, RuleConfig, RuleContext, Verdict, register_rule
+from riskbus.risk.rules.base import (
+    Rule,
+    RuleConfig,
+    RuleContext,
+    Verdict,
+    event_price,
+    register_rule,
+)
 
 __all__ = [
     "POSITION_AND_PRICE_EVENTS",
@@ -49,17 +56,6 @@ POSITION_AND_PRICE_EVENTS: tuple[type[Message], ...] = (
     QuoteTick,
     TradeTick,
 )
-
-
-def event_price(event: Message) -> Decimal | None:
-    """The mark a price event carries (bar close, quote mid, trade price), else ``None``."""
-    if isinstance(event, Bar):
-        return event.close
-    if isinstance(event, QuoteTick):
-        return event.mid
-    if isinstance(event, TradeTick):
-        return event.price
-    return None
 
 
 def open_unrealized(ctx: RuleContext) -> tuple[str, Decimal] | None:
