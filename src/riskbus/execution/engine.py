@@ -30,7 +30,6 @@ never breaks the run.
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 
@@ -43,6 +42,18 @@ from riskbus.core.ids import derive_id
 from riskbus.core.messages import Event
 from riskbus.exchange.registry import ExchangeRegistry, Selection
 from riskbus.execution.plans import PlanOrder, PlanOrderStatus, RebalancePlan
+from riskbus.execution.runs import (
+    PLAN_KEY,
+    RUN_KEY,
+    TERMINAL,
+    TRANSIENT_CODES,
+    ExecutionStats,
+    OrderRun,
+    PlanRun,
+    SavedOrder,
+    SavedRun,
+    restore_stats,
+)
 from riskbus.execution.validator import SafetyValidator
 from riskbus.model.catalogue import InstrumentRegistry
 from riskbus.model.commands import CancelOrder, FetchOrder, SubmitOrder
@@ -77,115 +88,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-TRANSIENT_CODES = frozenset({"RATE_LIMITED", "VENUE_UNAVAILABLE"})
-_TERMINAL = frozenset(
-    {
-        PlanOrderStatus.FILLED,
-        PlanOrderStatus.FAILED,
-        PlanOrderStatus.CANCELLED,
-        PlanOrderStatus.UNKNOWN,
-    }
-)
-
-
-class ExecutionStats(msgspec.Struct, kw_only=True):
-    """Counts, volumes, fees and time of one run (the original's ``ExecutionStats``)."""
-
-    total_orders: int
-    completed: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    volume_planned: Decimal = ZERO
-    volume_executed: Decimal = ZERO
-    fees: Decimal = ZERO
-    started_at: int = 0
-    ended_at: int | None = None
-
-    @property
-    def success_rate(self) -> float:
-        """``completed / total · 100`` (100 for an empty plan)."""
-        return 100.0 * self.completed / self.total_orders if self.total_orders else 100.0
-
-    @property
-    def execution_time_seconds(self) -> float:
-        """Clock time from start to end (so far, if still running)."""
-        end = self.ended_at if self.ended_at is not None else self.started_at
-        return (end - self.started_at) / SECOND
-
-
-_PLAN_KEY = "plan:"
-_RUN_KEY = "plan-run:"
-
-
-class _SavedOrder(msgspec.Struct, frozen=True):
-    status: str
-    attempt: int
-    client_order_id: str
-    filled: Decimal
-    usd: Decimal
-    fees: Decimal
-
-
-class _SavedRun(msgspec.Struct, frozen=True):
-    dry_run: bool
-    max_parallel: int
-    started_at: int
-    phase: str
-    outcome: str
-    orders: dict[str, _SavedOrder]
-
-
-class _OrderRun:
-    __slots__ = ("attempt", "client_order_id", "fees", "filled", "order", "status", "usd")
-
-    def __init__(self, order: PlanOrder) -> None:
-        self.order = order
-        self.status = PlanOrderStatus.PENDING
-        self.attempt = 0
-        self.client_order_id = ""
-        self.filled = ZERO
-        self.usd = ZERO
-        self.fees = ZERO
-
-
-class PlanRun:
-    """One execution of a plan: its orders' states, its stats, and whether it is done."""
-
-    def __init__(self, plan: RebalancePlan, *, dry_run: bool, max_parallel: int, now: int):
-        self.plan = plan
-        self.dry_run = dry_run
-        self.max_parallel = max_parallel
-        self.orders = {o.order_id: _OrderRun(o) for o in plan.orders}
-        self.stats = ExecutionStats(
-            total_orders=len(plan.orders), volume_planned=plan.volume, started_at=now
-        )
-        self.phase = "sell"
-        self.queue: deque[str] = deque()
-        self.in_flight: set[str] = set()
-        self.cancel_requested = False
-        self.done = False
-        self.outcome = ""
-
-    def status(self, order_id: str) -> PlanOrderStatus:
-        """The status of one plan order."""
-        return self.orders[order_id].status
-
-    def progress(self) -> dict[str, object]:
-        """Counts by status, percent done, phase and outcome (the progress query)."""
-        counts: dict[str, int] = {}
-        for run in self.orders.values():
-            counts[run.status.value] = counts.get(run.status.value, 0) + 1
-        ended = sum(1 for run in self.orders.values() if run.status in _TERMINAL)
-        total = len(self.orders)
-        return {
-            "plan_id": self.plan.plan_id,
-            "phase": self.phase,
-            "counts": counts,
-            "percent": round(100.0 * ended / total, 2) if total else 100.0,
-            "done": self.done,
-            "outcome": self.outcome,
-        }
 
 
 class ExecutionEngine:
@@ -261,7 +163,7 @@ class ExecutionEngine:
         self.plans[plan.plan_id] = plan
         if self.store is not None:
             self.store.checkpoints.put(
-                _PLAN_KEY + plan.plan_id, msgspec.json.encode(plan).decode(), ts=self.clock.now()
+                PLAN_KEY + plan.plan_id, msgspec.json.encode(plan).decode(), ts=self.clock.now()
             )
 
     def close(self) -> None:
@@ -286,12 +188,12 @@ class ExecutionEngine:
         """
         if self.store is None:
             raise InvalidValueError.for_value("store", None, "resuming a plan needs a store")
-        raw_plan = self.store.checkpoints.get(_PLAN_KEY + plan_id)
-        raw_run = self.store.checkpoints.get(_RUN_KEY + plan_id)
+        raw_plan = self.store.checkpoints.get(PLAN_KEY + plan_id)
+        raw_run = self.store.checkpoints.get(RUN_KEY + plan_id)
         if raw_plan is None or raw_run is None:
             raise InvalidValueError.for_value("plan_id", plan_id, "no stored run to resume")
         plan = msgspec.json.decode(raw_plan, type=RebalancePlan)
-        saved = msgspec.json.decode(raw_run, type=_SavedRun)
+        saved = msgspec.json.decode(raw_run, type=SavedRun)
         self.plans[plan_id] = plan
         run = PlanRun(
             plan, dry_run=saved.dry_run, max_parallel=saved.max_parallel, now=saved.started_at
@@ -305,13 +207,13 @@ class ExecutionEngine:
             order_run.filled, order_run.usd, order_run.fees = state.filled, state.usd, state.fees
             if state.client_order_id:
                 self._by_client_id[state.client_order_id] = (plan_id, order_id)
-        _restore_stats(run)
+        restore_stats(run)
         phase = saved.phase if saved.phase != "settle" else "buy"
         run.phase = phase
         side = OrderSide.SELL if phase == "sell" else OrderSide.BUY
         for order in plan.orders:
             order_run = run.orders[order.order_id]
-            if order.side is not side or order_run.status in _TERMINAL:
+            if order.side is not side or order_run.status in TERMINAL:
                 continue
             if order_run.status in (PlanOrderStatus.EXECUTING, PlanOrderStatus.PARTIAL):
                 run.in_flight.add(order.order_id)
@@ -322,9 +224,9 @@ class ExecutionEngine:
             self._ask_venue(run, run.orders[order_id])
         return run
 
-    def _ask_venue(self, run: PlanRun, order_run: _OrderRun) -> None:
+    def _ask_venue(self, run: PlanRun, order_run: OrderRun) -> None:
         """Ask the venue for the state of an order a previous engine sent."""
-        if not self.bus.has_handler(FetchOrder) or order_run.status in _TERMINAL:
+        if not self.bus.has_handler(FetchOrder) or order_run.status in TERMINAL:
             return  # no venue to ask: its events (or the reconciler) must settle it
         self.bus.send(
             FetchOrder(
@@ -340,7 +242,7 @@ class ExecutionEngine:
             return
         run = self.runs[key[0]]
         order_run = run.orders[key[1]]
-        if order_run.status in _TERMINAL or event.client_order_id != order_run.client_order_id:
+        if order_run.status in TERMINAL or event.client_order_id != order_run.client_order_id:
             return
         report = event.report
         if report is None:
@@ -378,7 +280,7 @@ class ExecutionEngine:
             self._save(run)
             self._ask_later(run, order_run)
 
-    def _ask_later(self, run: PlanRun, order_run: _OrderRun) -> None:
+    def _ask_later(self, run: PlanRun, order_run: OrderRun) -> None:
         self.clock.set_alarm(
             f"plan-status:{order_run.client_order_id}",
             self.clock.now() + self.retry_delay,
@@ -492,7 +394,7 @@ class ExecutionEngine:
             return
         self._maybe_end(run)
 
-    def _send(self, run: PlanRun, order_run: _OrderRun) -> None:
+    def _send(self, run: PlanRun, order_run: OrderRun) -> None:
         order = order_run.order
         order_run.attempt += 1
         plan_id = run.plan.plan_id
@@ -552,7 +454,7 @@ class ExecutionEngine:
             return
         run = self.runs[key[0]]
         order_run = run.orders[key[1]]
-        if order_run.status in _TERMINAL or client_id != order_run.client_order_id:
+        if order_run.status in TERMINAL or client_id != order_run.client_order_id:
             return
         if isinstance(event, OrderFilled):
             order_run.filled += event.last_qty
@@ -583,7 +485,7 @@ class ExecutionEngine:
             else:
                 self._finish_cancelled(run, order_run)
 
-    def _retry(self, run: PlanRun, order_run: _OrderRun) -> None:
+    def _retry(self, run: PlanRun, order_run: OrderRun) -> None:
         delay = self.retry_delay * (2 ** (order_run.attempt - 1))
         order_run.status = PlanOrderStatus.QUEUED
         self._save(run)
@@ -598,7 +500,7 @@ class ExecutionEngine:
             f"plan-retry:{order_run.client_order_id}", self.clock.now() + delay, again
         )
 
-    def _finish_filled(self, run: PlanRun, order_run: _OrderRun) -> None:
+    def _finish_filled(self, run: PlanRun, order_run: OrderRun) -> None:
         order_run.status = PlanOrderStatus.FILLED
         run.stats.completed += 1
         run.stats.volume_executed += order_run.usd
@@ -619,7 +521,7 @@ class ExecutionEngine:
         self._ended(run, order_run)
 
     def _finish_failed(
-        self, run: PlanRun, order_run: _OrderRun, reason: str, *, unknown: bool = False
+        self, run: PlanRun, order_run: OrderRun, reason: str, *, unknown: bool = False
     ) -> None:
         order_run.status = PlanOrderStatus.UNKNOWN if unknown else PlanOrderStatus.FAILED
         run.stats.failed += 1
@@ -635,8 +537,8 @@ class ExecutionEngine:
         )
         self._ended(run, order_run)
 
-    def _finish_cancelled(self, run: PlanRun, order_run: _OrderRun) -> None:
-        if order_run.status in _TERMINAL:
+    def _finish_cancelled(self, run: PlanRun, order_run: OrderRun) -> None:
+        if order_run.status in TERMINAL:
             return
         order_run.status = PlanOrderStatus.CANCELLED
         run.stats.cancelled += 1
@@ -651,7 +553,7 @@ class ExecutionEngine:
         if order_run.order.order_id in run.in_flight:
             self._ended(run, order_run)
 
-    def _ended(self, run: PlanRun, order_run: _OrderRun) -> None:
+    def _ended(self, run: PlanRun, order_run: OrderRun) -> None:
         run.in_flight.discard(order_run.order.order_id)
         self._save(run)
         self._pump(run)
@@ -700,14 +602,14 @@ class ExecutionEngine:
     def _save(self, run: PlanRun) -> None:
         if self.store is None:
             return
-        saved = _SavedRun(
+        saved = SavedRun(
             dry_run=run.dry_run,
             max_parallel=run.max_parallel,
             started_at=run.stats.started_at,
             phase=run.phase,
             outcome=run.outcome,
             orders={
-                order_id: _SavedOrder(
+                order_id: SavedOrder(
                     status=o.status.value,
                     attempt=o.attempt,
                     client_order_id=o.client_order_id,
@@ -719,7 +621,7 @@ class ExecutionEngine:
             },
         )
         self.store.checkpoints.put(
-            _RUN_KEY + run.plan.plan_id, msgspec.json.encode(saved).decode(), ts=self.clock.now()
+            RUN_KEY + run.plan.plan_id, msgspec.json.encode(saved).decode(), ts=self.clock.now()
         )
 
     def _emit(self, event: Event) -> None:
@@ -763,16 +665,3 @@ class ExecutionEngine:
         if run is None:
             raise InvalidValueError.for_value("plan_id", plan_id, "the plan has not run")
         return run
-
-
-def _restore_stats(run: PlanRun) -> None:
-    """Count the orders a resumed run found ended into its stats."""
-    for order_run in run.orders.values():
-        if order_run.status is PlanOrderStatus.FILLED:
-            run.stats.completed += 1
-            run.stats.volume_executed += order_run.usd
-            run.stats.fees += order_run.fees
-        elif order_run.status in (PlanOrderStatus.FAILED, PlanOrderStatus.UNKNOWN):
-            run.stats.failed += 1
-        elif order_run.status is PlanOrderStatus.CANCELLED:
-            run.stats.cancelled += 1
