@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -12,17 +10,12 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from queue import Empty, Queue
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from riskbus.cli.main import main
 from riskbus.store import open_store
 
-PG_URL = os.environ.get(
-    "RISKBUS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 CONFIG = """\
 account: {id: paper, currency: USD, timezone: America/Chicago}
 schedule: {daily_reset: "17:00"}
@@ -100,28 +93,6 @@ def test_smoke_refuses_a_non_positive_timeout(capsys: pytest.CaptureFixture[str]
 
 
 # -- guard in process -----------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A SQLite file, or a private schema on the real PostgreSQL server of this machine."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'guard.db'}"
-        return
-    admin = create_engine(PG_URL, connect_args={"connect_timeout": 5})
-    schema = f"rb_guard_{secrets.token_hex(4)}"
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:
-        admin.dispose()
-        pytest.fail(f"PostgreSQL at {PG_URL} is not reachable: {exc}")
-    try:
-        yield f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_guard_dry_run_enforces_a_breach_and_a_restart_restores_the_lockout(

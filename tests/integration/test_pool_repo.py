@@ -6,57 +6,15 @@ server is unreachable these tests fail, they never skip.
 
 from __future__ import annotations
 
-import itertools
-import os
-import secrets
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import quote
 
-import pytest
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import inspect
 
 from riskbus.bot.runner import BotSimulation
 from riskbus.bot.strategies.pool_ladder import PoolLadder
 from riskbus.market import generate
 from riskbus.model.events.bot import BotMonitoringCycleStarted
 from riskbus.store import PoolRecord, SqlPoolRepository, open_store
-
-PG_URL = os.environ.get(
-    "RISKBUS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-_TOKEN = secrets.token_hex(4)
-_COUNTER = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def pg_admin() -> Iterator[Engine]:
-    engine = create_engine(PG_URL, connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        engine.dispose()
-        pytest.fail(f"PostgreSQL at {PG_URL} is not reachable: {exc}")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    admin: Engine = request.getfixturevalue("pg_admin")
-    schema = f"rb_pool_{_TOKEN}_{next(_COUNTER)}"
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def pool(name: str, **fields: object) -> PoolRecord:

@@ -8,17 +8,9 @@ schema per test (as in ``tests/integration/store``); an unreachable server fails
 
 from __future__ import annotations
 
-import itertools
-import os
-import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import quote
-
-import pytest
-from sqlalchemy import Engine, create_engine, text
 
 import riskbus.risk.rules.r003_daily_realized_loss  # noqa: F401 - registers the rule
 from riskbus.core.clock import SECOND
@@ -31,41 +23,7 @@ from riskbus.risk.rules.base import RULES, Rule, RuleConfig, RuleContext, Verdic
 from riskbus.store import open_store
 from tests.unit.risk._stack import AnyCfg, Fixed, Stack, verdict
 
-PG_URL = os.environ.get(
-    "RISKBUS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-_TOKEN = secrets.token_hex(4)
-_COUNTER = itertools.count()
 MINUTE = 60 * SECOND
-
-
-@pytest.fixture(scope="module")
-def pg_admin() -> Iterator[Engine]:
-    engine = create_engine(PG_URL, connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        engine.dispose()
-        pytest.fail(f"PostgreSQL at {PG_URL} is not reachable: {exc}")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'risk.db'}"
-        return
-    admin: Engine = request.getfixturevalue("pg_admin")
-    schema = f"rb_risk_{_TOKEN}_{next(_COUNTER)}"
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 class Counting(Rule[AnyCfg]):

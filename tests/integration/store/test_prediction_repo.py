@@ -6,9 +6,6 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from riskbus.store import PredictionRecord, PredictionRepository, open_store
-from tests.integration.store.test_backends import pg_admin, store_url
-
-__all__ = ["pg_admin", "store_url"]  # the fixtures, shared with the store's backend tests
 
 
 def record(n: int, pair: str, direction: str, confidence: float) -> PredictionRecord:
