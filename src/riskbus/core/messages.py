@@ -24,8 +24,16 @@ __all__ = [
 _REGISTRY: dict[str, type[Message]] = {}
 
 
-class Message(msgspec.Struct, frozen=True, kw_only=True, tag=True):
-    """Anything sent on the bus. ``ts`` is nanoseconds since the epoch, from the Clock."""
+class Message(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
+    """Anything sent on the bus. ``ts`` is nanoseconds since the epoch, from the Clock.
+
+    Messages are not tracked by the garbage collector (``gc=False``, inherited by every
+    subclass): they are frozen and hold only scalars, Decimals, enums and tuples of other
+    messages, so they can never be part of a reference cycle, and tracking them made the
+    collector run over every event a simulation keeps (a fifth of the simulated venue's
+    submit → fill time). ``tests/unit/core/test_messages.py`` checks no message type
+    declares a mutable field that could close a cycle.
+    """
 
     ts: int
 
