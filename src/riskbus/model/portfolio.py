@@ -68,6 +68,11 @@ class Portfolio:
         for asset, amount in (balances or {}).items():
             self._balances[asset] = finite(amount, f"balances.{asset}")
         self._positions: dict[str, Position] = {}
+        #: the positions in futures and perps (their unrealized P&L is part of equity), in
+        #: booking order, as :attr:`_positions` holds them
+        self._derivatives: list[Position] = []
+        #: signed size by symbol of the open positions (see :meth:`open_sizes`)
+        self._open: dict[str, Decimal] = {}
         self._marks: dict[str, Decimal] = {}
         self._fees: dict[str, Decimal] = {}
         self._fill_ids: set[str] = set()
@@ -226,6 +231,7 @@ class Portfolio:
         before = position.quantity
         signed, price, fee = fill.signed_quantity, fill.price, fill.fee
         realized = position.book(signed, price, fee, fill.fee_currency, fill.ts)
+        self._index(position)
         self._settle(instrument, fill.fill_id, signed, price, realized)
         if fee:
             self._charge(fee, fill.fee_currency)
@@ -254,6 +260,12 @@ class Portfolio:
         if position is None:
             position = self._position_for(instrument)
         realized = position.book(signed, price, fee, event.fee_currency, event.ts)
+        # _index inlined
+        size = position._quantity
+        if size:
+            self._open[instrument.symbol] = size
+        else:
+            self._open.pop(instrument.symbol, None)
         # _settle and _charge inlined: this is the venue's per-fill hot path
         balances = self._balances
         quote = instrument.quote
@@ -272,11 +284,21 @@ class Portfolio:
         if instrument.symbol not in self._marks:
             self.update_mark(instrument.symbol, price)
 
+    def _index(self, position: Position) -> None:
+        """Keep :meth:`open_sizes` up to date with a position that just booked a fill."""
+        size = position._quantity
+        if size:
+            self._open[position.instrument.symbol] = size
+        else:
+            self._open.pop(position.instrument.symbol, None)
+
     def _position_for(self, instrument: Instrument) -> Position:
         symbol = instrument.symbol
         position = self._positions.get(symbol)
         if position is None:
             position = self._positions[symbol] = Position(instrument)
+            if instrument.kind is not _SPOT:
+                self._derivatives.append(position)
             mark = self._marks.get(symbol)
             if mark is not None:
                 position.update_mark(mark)
@@ -347,33 +369,32 @@ class Portfolio:
                 total += amount * self._asset_price(asset, quote)
         # Read per event by the risk rules: ``is_open`` and ``instrument.is_derivative`` are
         # tested on the position's own fields (same package) rather than through properties.
-        for position in self._positions.values():
-            if position._quantity and position.instrument.kind is not _SPOT:
-                instrument = position.instrument
-                if instrument.quote != quote:
-                    raise MissingMarkPriceError(instrument.quote, quote)
-                # Position.unrealized_pnl()'s remembered result, looked up inline
-                last = position._unrealized
+        for position in self._derivatives:
+            quantity = position._quantity
+            if not quantity:
+                continue
+            instrument = position.instrument
+            if instrument.quote != quote:
+                raise MissingMarkPriceError(instrument.quote, quote)
+            # Position.unrealized_pnl()'s remembered result, looked up inline
+            last = position._unrealized
+            if last is not None and last[0] is quantity and last[2] is position._cost:
                 mark = position._mark
-                if (
-                    last is not None
-                    and last[0] is position._quantity
-                    and last[2] is position._cost
-                    and last[1] is (mark if mark is not None else position._last_price)
-                ):
+                if last[1] is (mark if mark is not None else position._last_price):
                     total += last[3]
-                else:
-                    total += position.unrealized_pnl()
+                    continue
+            total += position.unrealized_pnl()
         return total
 
-    def open_sizes(self) -> dict[str, Decimal]:
-        """Signed quantity by symbol of the open (not flat) positions, in booking order."""
-        sizes = {}
-        for symbol, position in self._positions.items():
-            quantity = position._quantity
-            if quantity:
-                sizes[symbol] = quantity
-        return sizes
+    def open_sizes(self) -> Mapping[str, Decimal]:
+        """Signed quantity by symbol of the open (not flat) positions, in the order they
+        opened from flat.
+
+        The portfolio's own index, kept by every fill it books (read by the risk rules on
+        every event, it is not rebuilt for each): read it, do not change it; copy it to
+        keep it.
+        """
+        return self._open
 
     def snapshot(self, ts: int, currency: str | None = None) -> AccountSnapshot:
         """Return an :class:`AccountSnapshot` event valued in ``currency`` at ``ts``."""

@@ -78,6 +78,7 @@ _Route = tuple[list[_Call], list[tuple[Rule[Any], _Check]]]
 _POSITION_SCOPED = (RiskAction.CLOSE_POSITION, RiskAction.REDUCE_TO_LIMIT, RiskAction.MOVE_STOP)
 _ZERO = Decimal(0)
 _POSITION_EVENTS = frozenset((PositionOpened, PositionChanged, PositionClosed))
+_DEBUG = logging.DEBUG
 
 
 def combine(verdicts: Iterable[tuple[Rule[Any], Verdict]]) -> list[tuple[Rule[Any], Verdict]]:
@@ -379,9 +380,7 @@ class RiskEngine:
         if route is None or kind is RuleTimerFired or kind is AccountStatusChanged:
             route = self._route(kind, event)
         calls, checks = route
-        debug = log.isEnabledFor(logging.DEBUG)
-        if debug:
-            log.debug("event %s", kind.__name__, extra={"checkpoint": 6, "event": kind.__name__})
+        debug = log.isEnabledFor(_DEBUG)
         ctx = self._ctx
         if self._depth:  # re-entered (called outside the bus): a context of its own
             ctx = self.context(event)
@@ -391,7 +390,7 @@ class RiskEngine:
         try:
             found: list[tuple[Rule[Any], Verdict]] | None = None
             if debug:
-                found = _check_logged(calls, ctx)
+                found = _check_logged(kind, calls, ctx)
             else:
                 for rule, check in checks:
                     verdict = check(ctx)
@@ -403,8 +402,16 @@ class RiskEngine:
             if found is not None:
                 self.apply(found)
             if kind in _POSITION_EVENTS:
-                self._close_if_locked(event, kind)  # type: ignore[arg-type]
-            if self.lockouts.has_condition_locks:
+                # :meth:`_close_if_locked`'s first test, inline: a position that did not
+                # open or grow needs nothing (the usual case, read on every position event)
+                size = abs(event.quantity)  # type: ignore[attr-defined]
+                sizes = self._sizes
+                symbol = event.symbol  # type: ignore[attr-defined]
+                if size > sizes.get(symbol, _ZERO) or kind is PositionOpened:
+                    self._close_if_locked(event, kind)  # type: ignore[arg-type]
+                else:
+                    sizes[symbol] = size
+            if self.lockouts.conditions_waiting:
                 # enforcement may have changed the account: nothing remembered is kept
                 ctx.forget()
                 self._check_conditions(ctx)
@@ -651,8 +658,12 @@ def _with_alarms(
     return checked
 
 
-def _check_logged(calls: list[_Call], ctx: RuleContext) -> list[tuple[Rule[Any], Verdict]] | None:
-    """The checks of :meth:`RiskEngine.on_event`, one debug line per rule that passes."""
+def _check_logged(
+    kind: type[Message], calls: list[_Call], ctx: RuleContext
+) -> list[tuple[Rule[Any], Verdict]] | None:
+    """The checks of :meth:`RiskEngine.on_event` with the debug lines: the event (checkpoint
+    6), then one per rule that passes (checkpoint 7)."""
+    log.debug("event %s", kind.__name__, extra={"checkpoint": 6, "event": kind.__name__})
     found: list[tuple[Rule[Any], Verdict]] | None = None
     for rule, check, set_alarm, cancel_alarm in calls:
         ctx.set_alarm = set_alarm

@@ -116,7 +116,8 @@ class LockoutManager:
         self._account_locks = 0
         self._cooldowns = 0
         self._symbol_locks: dict[str, int] = {}
-        self._conditions = 0
+        #: how many lockouts wait for a rule's condition (read by the engine on every event)
+        self.conditions_waiting = 0
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -142,7 +143,7 @@ class LockoutManager:
     @property
     def has_condition_locks(self) -> bool:
         """Whether a lockout waits for a rule's condition."""
-        return self._conditions > 0
+        return self.conditions_waiting > 0
 
     def symbol_locked(self, symbol: str) -> bool:
         """Whether ``symbol`` has a lockout of its own."""
@@ -282,7 +283,7 @@ class LockoutManager:
 
     def _count(self, lock: Lockout, delta: int) -> None:
         if lock.mode is LockoutMode.CONDITION:
-            self._conditions += delta
+            self.conditions_waiting += delta
         if lock.is_cooldown:
             self._cooldowns += delta
         elif lock.symbol is None:

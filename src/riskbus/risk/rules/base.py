@@ -153,7 +153,7 @@ class RuleContext:
         cancel_alarm: ``(key)`` — drop an alarm set before (unknown keys are ignored).
         can_trade: what the venue last said about the account (AuthLossGuard).
         timezone: the account's time zone, for :meth:`local_time`.
-        memo: remember :meth:`equity`, :meth:`open_sizes`, :meth:`daily_realized` and
+        memo: remember :meth:`equity`, :meth:`daily_realized` and
             :meth:`event_unrealized` for the event (the engine's contexts, which it renews
             with :meth:`renew` for each event; nothing changes the account while the rules
             of one event run). ``False`` (the default): every call asks again.
@@ -163,7 +163,6 @@ class RuleContext:
         "_equity",
         "_position",
         "_realized",
-        "_sizes",
         "_unrealized",
         "can_trade",
         "cancel_alarm",
@@ -205,7 +204,6 @@ class RuleContext:
         self.timezone = timezone
         self.memo = memo
         self._equity: Decimal | None = None
-        self._sizes: dict[str, Decimal] | None = None
         self._realized: Decimal | None = None
         self._unrealized: tuple[str, Decimal] | _Unset | None = _UNSET
         self._position: tuple[str, Position, Decimal] | _Unset | None = _UNSET
@@ -217,7 +215,6 @@ class RuleContext:
         self.state = state
         self.can_trade = can_trade
         self._equity = None
-        self._sizes = None
         self._realized = None
         self._unrealized = _UNSET
         self._position = _UNSET
@@ -225,7 +222,6 @@ class RuleContext:
     def forget(self) -> None:
         """Drop what was remembered for the event (the account may have changed)."""
         self._equity = None
-        self._sizes = None
         self._realized = None
         self._unrealized = _UNSET
         self._position = _UNSET
@@ -243,14 +239,10 @@ class RuleContext:
                 self._equity = value
         return value
 
-    def open_sizes(self) -> dict[str, Decimal]:
-        """Signed quantity by symbol of the open positions (read only: it may be shared)."""
-        sizes = self._sizes
-        if sizes is None:
-            sizes = self.portfolio.open_sizes()
-            if self.memo:
-                self._sizes = sizes
-        return sizes
+    def open_sizes(self) -> Mapping[str, Decimal]:
+        """Signed quantity by symbol of the open positions (the portfolio's own index:
+        read only; copy it to keep it)."""
+        return self.portfolio.open_sizes()
 
     def daily_realized(self) -> Decimal:
         """``pnl.daily_realized()`` of the whole account (remembered when :attr:`memo`)."""

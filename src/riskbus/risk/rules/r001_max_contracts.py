@@ -24,6 +24,7 @@ Config::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -130,12 +131,12 @@ class MaxContracts(Rule[MaxContractsConfig]):
             symbol=order.symbol,
         )
 
-    def _count(self, sizes: dict[str, Decimal]) -> Decimal:
+    def _count(self, sizes: Mapping[str, Decimal]) -> Decimal:
         if self._net:
             return abs(sum(sizes.values(), ZERO))
         return sum(map(abs, sizes.values()), ZERO)
 
-    def _target(self, sizes: dict[str, Decimal], symbol: str) -> Decimal | None:
+    def _target(self, sizes: Mapping[str, Decimal], symbol: str) -> Decimal | None:
         """The size of ``symbol`` that brings the count to the limit, if it alone can."""
         size = sizes.get(symbol, ZERO)
         excess = self._count(sizes) - self.config.limit

@@ -107,6 +107,8 @@ class TradeManagement(Rule[TradeManagementConfig]):
         self._first = Decimal(
             min(t for t in (config.breakeven_ticks, config.trail_activate_ticks) if t is not None)
         )
+        #: tick size → (first activation − 1 tick) in price: gains below need no division
+        self._below: dict[Decimal, Decimal] = {}
 
     def describe(self) -> str:
         parts = []
@@ -149,7 +151,15 @@ class TradeManagement(Rule[TradeManagementConfig]):
         avg = position.avg_price
         # (mark − avg) · sign without the multiplication: the same digits (a −0 for a flat
         # short profit becomes 0, and either is below every activation)
-        profit = (mark - avg if long else avg - mark) / tick
+        gain = mark - avg if long else avg - mark
+        # A gain a whole tick below the first activation is below it in ticks too, however
+        # the division rounds: it is refused without dividing (most events, most rules).
+        below = self._below.get(tick)
+        if below is None:
+            below = self._below[tick] = (self._first - 1) * tick
+        if gain < below:
+            return None
+        profit = gain / tick
         if profit < self._first:
             return None  # below every activation: no candidate stop
         c = self.config
