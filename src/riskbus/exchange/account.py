@@ -58,7 +58,8 @@ class AccountTracker:
     def attach(self) -> AccountTracker:
         """Subscribe to fills and market data; return self."""
         self.bus.subscribe(OrderFilled, self.on_order_filled, component="AccountTracker")
-        self.bus.subscribe(Bar, self.on_bar, component="AccountTracker")
+        # the portfolio's own handler: one call less per bar than through on_bar
+        self.bus.subscribe(Bar, self.portfolio.mark_bar, component="AccountTracker")
         self.bus.subscribe(QuoteTick, self.on_quote_tick, component="AccountTracker")
         self.bus.subscribe(TradeTick, self.on_trade_tick, component="AccountTracker")
         return self
@@ -73,16 +74,12 @@ class AccountTracker:
 
     def on_bar(self, bar: Bar) -> None:
         """Mark the bar's symbol at its close (symbols the registry lacks are ignored)."""
-        self._mark(bar.symbol, bar.close)
+        self.portfolio.mark_bar(bar)
 
     def on_quote_tick(self, tick: QuoteTick) -> None:
         """Mark the tick's symbol at the quote's mid."""
-        self._mark(tick.symbol, tick.mid)
+        self.portfolio.mark_known(tick.symbol, tick.mid)
 
     def on_trade_tick(self, tick: TradeTick) -> None:
         """Mark the tick's symbol at the trade price."""
-        self._mark(tick.symbol, tick.price)
-
-    def _mark(self, symbol: str, price: MoneyInput) -> None:
-        if symbol in self.portfolio.registry:
-            self.portfolio.update_mark(symbol, price)
+        self.portfolio.mark_known(tick.symbol, tick.price)

@@ -375,7 +375,6 @@ class SimulatedExchange(ExchangeClient):
             state is None
             or not state.fast
             or command.order_type is not _MARKET
-            or command.reduce_only
             or command.price is not None
             or command.stop_price is not None
             or self.faults.active
@@ -412,18 +411,26 @@ class SimulatedExchange(ExchangeClient):
         if fill_qty > state.pool_left:
             self._place(command)  # a partial fill
             return
-        if command.side is _BUY:
+        buy = command.side is _BUY
+        if buy:
             price = quote.ask
             currency = state.quote_currency
             rate = state.buy_rate
-            needed = quantity * rate
         else:
             price = quote.bid
             currency = state.base
-            rate, needed = _ONE, quantity
+            rate = _ONE
         value = fill_qty * price
+        fee = value * self._taker_fee
+        if command.reduce_only:
+            # locks nothing; its fill is checked against the free cash (cost and fee) or asset
+            needed = value + fee if buy else quantity
+            lock_currency, rate = "", _ZERO
+        else:
+            needed = quantity * rate if buy else quantity
+            lock_currency = currency
         if value < state.min_notional or needed > self._free(currency):
-            self._place(command)  # rejected there, with its reason
+            self._place(command)  # rejected or canceled there, with its reason
             return
         venue_order_id = "SIM-" + str(next(self._venue_numbers)).zfill(6)
         self._orders[client_order_id] = SimOrder(
@@ -436,7 +443,7 @@ class SimulatedExchange(ExchangeClient):
             self._queue_ahead,
             False,
             _ZERO,
-            currency,
+            lock_currency,
             rate,
             None,
         )
@@ -455,7 +462,7 @@ class SimulatedExchange(ExchangeClient):
             last_price=price,
             cum_qty=cum_qty,
             leaves_qty=leaves_qty,
-            fee=value * self._taker_fee,
+            fee=fee,
             fee_currency=state.quote_currency,
             liquidity=_TAKER,
             venue_order_id=venue_order_id,

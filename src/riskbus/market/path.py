@@ -73,6 +73,15 @@ def to_tick(value: float, tick: Decimal | str | float | None) -> Decimal:
     exact = Decimal(repr(float(value)))
     if tick is None:
         return exact
+    if type(tick) is Decimal:
+        power = _DECIMAL_POWERS.get(tick)
+        if power is not None and tick.same_quantum(power):
+            # On a power-of-ten grid written 1E-n (0.01, 1, ...; not 0.010) the snap below
+            # is a half-even quantize: the same value and exponent, without the division.
+            try:
+                return exact.quantize(tick, ROUND_HALF_EVEN)
+            except InvalidOperation:
+                pass  # more digits than the context holds: the general way below
     try:
         size = Decimal(repr(tick)) if isinstance(tick, float) else Decimal(tick)
     except InvalidOperation as e:
@@ -81,6 +90,11 @@ def to_tick(value: float, tick: Decimal | str | float | None) -> Decimal:
         raise InvalidValueError.for_value("tick", tick, "must be a positive number")
     units = (exact / size).to_integral_value(rounding=ROUND_HALF_EVEN)
     return (units * size).quantize(size)
+
+
+#: 1E-12 .. 1E+6, each by its value (``Decimal("0.010")`` finds ``1E-2`` too: equal Decimals
+#: hash alike; :func:`to_tick` then compares exponents), for :func:`to_tick`.
+_DECIMAL_POWERS = {power: power for power in (Decimal(1).scaleb(n) for n in range(-12, 7))}
 
 
 class PricePath:
@@ -225,9 +239,10 @@ class PricePath:
         k = self._check_step(k)
         price = float(self.prices[k])
         half = price * self.spread_bps / 20_000.0
-        return Quote(
-            k, to_tick(price, tick), to_tick(price + half, tick), to_tick(price - half, tick)
-        )
+        mid = to_tick(price, tick)
+        if not half:  # no spread: buy and sell are the price
+            return Quote(k, mid, mid, mid)
+        return Quote(k, mid, to_tick(price + half, tick), to_tick(price - half, tick))
 
     def stats(self) -> PathStats:
         """Return min, max (and their steps), mean, total return and volatility."""

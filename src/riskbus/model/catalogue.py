@@ -22,7 +22,7 @@ Other instruments are added with :meth:`InstrumentRegistry.add`.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 
 from riskbus.core.errors import InvalidValueError
@@ -121,6 +121,11 @@ class InstrumentRegistry:
     def find(self, symbol: str) -> Instrument | None:
         """Return the instrument called ``symbol``, or ``None``."""
         return self._by_symbol.get(symbol)
+
+    def index(self) -> Mapping[str, Instrument]:
+        """The instruments by symbol: the registry's own mapping, live (it follows
+        :meth:`add`). Read it, never change it; for lookups on a hot path."""
+        return self._by_symbol
 
     def spot_for(self, base: str, quote: str) -> Instrument | None:
         """Return the spot instrument trading ``base`` against ``quote``, if any."""

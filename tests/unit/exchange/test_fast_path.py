@@ -25,7 +25,7 @@ from riskbus.exchange import SimulatedExchange
 from riskbus.exchange.faults import Faults
 from riskbus.market.path import PricePath
 from riskbus.model import OrderSide, OrderType, SubmitOrder, default_registry
-from riskbus.model.enums import InstrumentKind
+from riskbus.model.enums import InstrumentKind, OrderStatus
 from riskbus.model.events.orders import OrderFilled, OrderRejected
 from riskbus.model.instruments import Instrument
 
@@ -279,7 +279,7 @@ def test_stale_prices_take_the_general_path() -> None:
     assert b'"last_price":"100.10"' in events[-1]  # step 0's ask, not step 1's (101.10)
 
 
-def test_a_reduce_only_order_takes_the_general_path() -> None:
+def test_a_reduce_only_order_short_of_cash_is_canceled_at_the_fill_on_both_paths() -> None:
     def script(exchange: SimulatedExchange, place: Callable[[SubmitOrder], None]) -> None:
         _warm(place)
         exchange.account.set_balance("USDT", 50)
@@ -288,6 +288,25 @@ def test_a_reduce_only_order_takes_the_general_path() -> None:
     events = _both(script)
     assert b"INSUFFICIENT_BALANCE" in events[-1]  # not checked up front: canceled at the fill
     assert b"OrderCanceled" in events[-1]
+
+
+@pytest.mark.parametrize("side", [OrderSide.BUY, OrderSide.SELL])
+def test_a_reduce_only_order_that_can_pay_takes_the_fast_path(side: OrderSide) -> None:
+    """A backtest's exits are reduce-only closes: they fill on the fast path, locking nothing."""
+    venue = _venue(taker_fee=D("0.001"))
+    exchange = venue.exchange
+    general: list[SubmitOrder] = []
+    place = exchange._place
+    exchange._place = lambda command: (general.append(command), place(command))[1]  # type: ignore[method-assign]
+    exchange.submit(order(client_order_id="w", quantity=D(1), side=side))
+    exchange.submit(order(client_order_id="r", quantity=D(1), side=side, reduce_only=True))
+    assert [command.client_order_id for command in general] == ["w"]  # the first size: checked
+    report = exchange.order_status("r")
+    assert report is not None and report.status is OrderStatus.FILLED
+    assert exchange.account.reservations == {}
+    fill = exchange.trades[-1]
+    assert fill.client_order_id == "r"
+    assert fill.fee == fill.last_qty * fill.last_price * D("0.001")
 
 
 @pytest.mark.parametrize(

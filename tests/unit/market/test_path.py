@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from riskbus.core.clock import SECOND
 from riskbus.core.errors import InvalidValueError
@@ -38,6 +40,37 @@ def test_price_at_quantizes_half_even_to_the_tick() -> None:
     assert path.price_at(-1, "0.1") == Decimal("0.3")
     assert str(path.price_at(0, "1")) == "100"
     assert str(path.price_at(1, 0.01)) == "100.14"  # a float tick is read by its repr
+
+
+def _snap_by_division(value: float, tick: Decimal) -> str:
+    """The grid snap written out: half-even units of the tick, at the tick's exponent."""
+    try:
+        units = (Decimal(repr(value)) / tick).to_integral_value(rounding=ROUND_HALF_EVEN)
+        return str((units * tick).quantize(tick))
+    except InvalidOperation:
+        return "InvalidOperation"
+
+
+_TICKS = ["0.01", "1E-2", "0.010", "1", "1.0", "1E+1", "10", "0.0001", "0.25", "1E-8", "1E+6"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.one_of(
+        st.floats(min_value=0, max_value=1e7, allow_nan=False),
+        st.integers(0, 10**6).map(lambda n: n / 200),  # exact halves of the finer grids
+        st.floats(min_value=1e20, max_value=1e30),  # more digits than the context holds
+    ),
+    st.sampled_from(_TICKS),
+)
+def test_to_tick_on_a_power_of_ten_grid_is_the_division_snap(value: float, text: str) -> None:
+    """Powers of ten take a quantize shortcut; it gives the same digits in every spelling."""
+    tick = Decimal(text)
+    try:
+        got = str(to_tick(value, tick))
+    except InvalidOperation:
+        got = "InvalidOperation"
+    assert got == _snap_by_division(value, tick)
 
 
 @pytest.mark.parametrize("tick", ["0", "-0.01", "abc", "NaN"])
