@@ -21,7 +21,6 @@ time). Every failing run carries the exact command that reproduces it.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import os
@@ -328,17 +327,31 @@ def run_batch(sources: Sources, jobs: Sequence[Job]) -> list[dict[str, Any]]:
     return [run_job(job, sources) for job in jobs]
 
 
-def _pool_batch(args: tuple[Sources, Sequence[Job]]) -> list[dict[str, Any]]:
-    return run_batch(*args)
+#: The scenario sources of a pool worker, set once when it starts (see :func:`_run_pool`).
+_WORKER_SOURCES: Sources = {}
+
+
+def _start_worker(sources: Sources) -> None:
+    global _WORKER_SOURCES
+    _WORKER_SOURCES = sources
+    quiet_logs()
+
+
+def _pool_batch(jobs: Sequence[Job]) -> list[dict[str, Any]]:
+    return run_batch(_WORKER_SOURCES, jobs)
 
 
 # -- running the matrix -----------------------------------------------------------------
 
 OnResult = Callable[[dict[str, Any]], None]
 
+#: Batches per pool worker (a batch is a few jobs: no scenario text travels with it).
+_POOL_BATCHES = 25
 
-def _batches(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
-    size = max(1, min(50, len(jobs) // (workers * 8)))
+
+def _batches(jobs: Sequence[Job], workers: int, per_worker: int = 8) -> list[list[Job]]:
+    """Cut ``jobs`` into about ``per_worker`` batches per worker (1 to 50 jobs each)."""
+    size = max(1, min(50, len(jobs) // (workers * per_worker)))
     return [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
 
 
@@ -347,21 +360,29 @@ def _run_pool(
 ) -> list[dict[str, Any]]:
     import multiprocessing
 
-    methods = multiprocessing.get_all_start_methods()
-    # fork: the workers start with riskbus already imported (a spawn would import it again)
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
     records: list[dict[str, Any]] = []
-    gc.freeze()  # the forked workers then do not copy this process's heap on their first GC
+
+    def deliver(batch_records: list[dict[str, Any]]) -> None:
+        for record in batch_records:
+            records.append(record)
+            on_result(record)
+
+    methods = multiprocessing.get_all_start_methods()
+    batches = _batches(jobs, workers, per_worker=_POOL_BATCHES)
+    if "fork" in methods:  # this process works too, beside workers − 1 forked children
+        from riskbus.scenarios.sweep_fork import run_forked
+
+        quiet_logs()
+        run_forked(batches, lambda batch: run_batch(sources, batch), workers, deliver)
+        return records
+    # spawn (no fork on the platform): each worker imports riskbus and gets the sources
+    # once, when it starts; a batch is then only its jobs
+    pool = multiprocessing.get_context().Pool(
+        workers, initializer=_start_worker, initargs=(sources,)
+    )
     try:
-        pool = context.Pool(workers)
-    finally:
-        gc.unfreeze()
-    try:
-        work = [(sources, batch) for batch in _batches(jobs, workers)]
-        for batch_records in pool.imap_unordered(_pool_batch, work):
-            for record in batch_records:
-                records.append(record)
-                on_result(record)
+        for batch_records in pool.imap_unordered(_pool_batch, batches):
+            deliver(batch_records)
     except BaseException:
         pool.terminate()
         raise

@@ -3,6 +3,7 @@ and the same results from one process, a process pool and Ray."""
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -240,3 +241,14 @@ def test_one_process_a_process_pool_and_ray_give_identical_results(ladder: Path)
     assert _without_execution(pooled) == _without_execution(alone)
     assert _without_execution(on_ray) == _without_execution(alone)
     assert alone["summary"]["failed"] > 0  # the comparison covers failures too
+
+
+def test_without_fork_a_spawned_pool_gives_the_same_sweep(
+    ladder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds = parse_seeds("1..4")
+    alone = run_sweep([ladder], seeds, workers=1)
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    spawned = run_sweep([ladder], seeds, workers=2)
+    assert spawned["execution"]["backend"] == "process pool"
+    assert _without_execution(spawned) == _without_execution(alone)
