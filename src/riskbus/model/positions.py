@@ -7,9 +7,13 @@ share ``c / |position|`` of ``K`` and realizes ``(exit value − released cost) 
 whatever is left of the fill opens a new position on the other side at the fill price (a
 flip).
 
-A released cost that is not exact (a third of the basis) is rounded to
-:data:`COST_QUANTUM` (or finer, if the instrument's grid needs it), so every later addition
-and subtraction is exact and money is conserved to the last digit: for any fill sequence,
+A released cost that is not exact (a third of the basis), or exact with digits finer than
+:data:`COST_QUANTUM` (or than the instrument's grid, if that is finer: a basis divided by
+``2**14`` units has 14 more decimals), is rounded to that quantum. The basis then always
+stays on the quantum's grid, well inside the 28 digits of the Decimal context, so every
+later addition and subtraction is exact and money is conserved to the last digit (before,
+an exact but long release left a basis whose next subtraction was silently rounded): for
+any fill sequence,
 ``realized + unrealized == (Σ −signed_qty · price + quantity · mark) · multiplier``.
 P&L here is gross; fees are kept beside it, per currency.
 """
@@ -243,8 +247,9 @@ class Position:
         with localcontext() as context:
             context.clear_flags()
             released = self._cost * quantity / self._quantity
-            if context.flags[Inexact]:
-                released = released.quantize(self._quantum, rounding=ROUND_HALF_EVEN)
+            quantum = self._quantum
+            if context.flags[Inexact] or exponent(released) < exponent(quantum):
+                released = released.quantize(quantum, rounding=ROUND_HALF_EVEN)
         return released
 
     def _close(self, delta: Decimal, price: Decimal) -> tuple[Decimal, Decimal]:
