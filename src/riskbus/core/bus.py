@@ -89,6 +89,10 @@ def component_name(handler: Handler) -> str:
     return getattr(handler, "__qualname__", type(handler).__name__).split(".")[0]
 
 
+#: The publisher of messages sent from outside any handler.
+_EXTERNAL = "external"
+
+
 class EventBus:
     """In-process message bus. See the module docstring for the contract.
 
@@ -96,7 +100,7 @@ class EventBus:
         clock: needed for delayed delivery and to stamp ``HandlerFailed`` events.
     """
 
-    EXTERNAL = "external"
+    EXTERNAL = _EXTERNAL
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock
@@ -204,7 +208,7 @@ class EventBus:
                     except Exception as error:  # isolation: one handler never breaks others
                         self._handler_failed(handler, component, message, error)
             finally:
-                self._current = self.EXTERNAL
+                self._current = _EXTERNAL
                 self._seen = self._external_seen
                 self._dispatching = False
             if not self._queue:

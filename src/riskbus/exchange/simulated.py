@@ -116,9 +116,9 @@ class SimulatedExchange(ExchangeClient):
         self._fills = matcher.fills
         self._fill_numbers = matcher.fill_numbers
         self._venue_numbers = itertools.count(1)
-        self._find = registry.find
+        self._instruments = registry.index()  # live: a replaced instrument is seen at once
         self._record_fill = self.account.record_fill
-        self._free = self.account.free
+        self._balances, self._locks = self.account.funds()
         self._taker_fee = self.config.taker_fee
 
     # -- market ---------------------------------------------------------------------------
@@ -380,7 +380,7 @@ class SimulatedExchange(ExchangeClient):
             or self.faults.active
             or self.outbox
             or client_order_id in self._orders
-            or state.instrument is not self._find(symbol)
+            or state.instrument is not self._instruments.get(symbol)
             or state.path is not self.market.get(symbol)
         ):
             self._place(command)
@@ -429,7 +429,11 @@ class SimulatedExchange(ExchangeClient):
         else:
             needed = quantity * rate if buy else quantity
             lock_currency = currency
-        if value < state.min_notional or needed > self._free(currency):
+        free = self._balances.get(currency, _ZERO)  # Portfolio.free, inline
+        locked = self._locks.get(currency)
+        if locked is not None:
+            free -= locked
+        if value < state.min_notional or needed > free:
             self._place(command)  # rejected or canceled there, with its reason
             return
         venue_order_id = "SIM-" + str(next(self._venue_numbers)).zfill(6)

@@ -127,6 +127,14 @@ class Portfolio:
         withdrawal below the locked amount)."""
         return self._balances.get(currency, ZERO) - self._reserved.get(currency, ZERO)
 
+    def funds(self) -> tuple[Mapping[str, Decimal], Mapping[str, Decimal]]:
+        """The live balance and lock mappings by currency (read them, never change them).
+
+        For a hot path that compares free funds without a call per order (the simulated
+        venue's market orders): ``free = balances.get(c, 0) − locks.get(c, 0)``.
+        """
+        return self._balances, self._reserved
+
     def reserve(self, currency: str, amount: MoneyInput) -> Decimal:
         """Lock ``amount`` (>= 0) of ``currency`` for an open order; return the total locked.
 

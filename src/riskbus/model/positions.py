@@ -212,8 +212,8 @@ class Position:
         delta = signed_quantity
         realized = ZERO
         quantity = self._quantity
-        if quantity and (delta > 0) != (quantity > 0):
-            realized, delta = self._close(delta, price)
+        if quantity and (delta > 0) != (long := quantity > 0):
+            realized, delta = self._close(delta, price, long)
         if delta:
             if not self._quantity:
                 self._realized_at_open = self._realized
@@ -252,20 +252,28 @@ class Position:
                 released = released.quantize(quantum, rounding=ROUND_HALF_EVEN)
         return released
 
-    def _close(self, delta: Decimal, price: Decimal) -> tuple[Decimal, Decimal]:
-        """Close up to ``|delta|`` against the position; return (realized, remaining delta)."""
-        if abs(delta) >= abs(self._quantity):
-            closing = -self._quantity
-            released = self._cost
-        else:
-            closing = delta
-            released = self._release(-closing)
-        realized = -closing * price - released
+    def _close(self, delta: Decimal, price: Decimal, long: bool) -> tuple[Decimal, Decimal]:
+        """Close up to ``|delta|`` against the position (``long``: its side, which ``delta``
+        opposes); return (realized, remaining delta)."""
+        quantity = self._quantity
+        rest = delta + quantity  # what is left of the fill if it closes everything
+        if rest <= 0 if long else rest >= 0:  # |delta| >= |quantity|: it closes everything
+            # the same digits as -closing · price − released with closing = −quantity,
+            # released = the whole basis; quantity and basis become zeros of their exponents
+            cost = self._cost
+            realized = quantity * price - cost
+            if not self._unit:
+                realized *= self.instrument.multiplier
+            self._quantity = quantity - quantity
+            self._cost = cost - cost
+            self._realized += realized
+            self.last_closed_pnl = self._realized - self._realized_at_open
+            return realized, rest
+        released = self._release(-delta)
+        realized = -delta * price - released
         if not self._unit:
             realized *= self.instrument.multiplier
-        self._quantity += closing
+        self._quantity = quantity + delta
         self._cost -= released
         self._realized += realized
-        if not self._quantity:
-            self.last_closed_pnl = self._realized - self._realized_at_open
-        return realized, delta - closing
+        return realized, delta - delta

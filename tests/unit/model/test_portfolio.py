@@ -281,3 +281,15 @@ def test_record_fill_refuses_a_duplicate_fill_id() -> None:
     with pytest.raises(DuplicateFillError):
         p.record_fill(event)
     assert p.position("BTC/USDT") is not None
+
+
+def test_funds_are_the_live_balances_and_locks() -> None:
+    p = portfolio("USD")
+    balances, locks = p.funds()
+    assert dict(balances) == {"USD": D(10_000)} and dict(locks) == {}
+    p.reserve("USD", D(250))
+    p.deposit("BTC", D(2))
+    assert balances["USD"] - locks["USD"] == p.free("USD") == D(9_750)
+    assert balances["BTC"] == D(2)
+    p.release("USD", D(250))
+    assert "USD" not in locks  # nothing locked: no entry, as free() assumes
