@@ -355,6 +355,19 @@ def _batches(jobs: Sequence[Job], workers: int, per_worker: int = 8) -> list[lis
     return [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
 
 
+def _guided_batches(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
+    """Cut ``jobs`` into shrinking batches: each a quarter of the remaining share of one
+    worker (1 to 50 jobs), so the last ones are single jobs and the workers end together
+    while the first ones stay large (few messages)."""
+    batches: list[list[Job]] = []
+    start = 0
+    while start < len(jobs):
+        size = max(1, min(50, (len(jobs) - start) // (workers * 4)))
+        batches.append(list(jobs[start : start + size]))
+        start += size
+    return batches
+
+
 def _run_pool(
     sources: Sources, jobs: Sequence[Job], workers: int, on_result: OnResult
 ) -> list[dict[str, Any]]:
@@ -367,14 +380,15 @@ def _run_pool(
             records.append(record)
             on_result(record)
 
-    methods = multiprocessing.get_all_start_methods()
-    batches = _batches(jobs, workers, per_worker=_POOL_BATCHES)
-    if "fork" in methods:  # this process works too, beside workers − 1 forked children
+    if "fork" in multiprocessing.get_all_start_methods():
+        # this process works too, beside workers − 1 forked children
         from riskbus.scenarios.sweep_fork import run_forked
 
         quiet_logs()
+        batches = _guided_batches(jobs, workers)
         run_forked(batches, lambda batch: run_batch(sources, batch), workers, deliver)
         return records
+    batches = _batches(jobs, workers, per_worker=_POOL_BATCHES)
     # spawn (no fork on the platform): each worker imports riskbus and gets the sources
     # once, when it starts; a batch is then only its jobs
     pool = multiprocessing.get_context().Pool(

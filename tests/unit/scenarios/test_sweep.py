@@ -252,3 +252,19 @@ def test_without_fork_a_spawned_pool_gives_the_same_sweep(
     spawned = run_sweep([ladder], seeds, workers=2)
     assert spawned["execution"]["backend"] == "process pool"
     assert _without_execution(spawned) == _without_execution(alone)
+
+
+@pytest.mark.parametrize(("jobs", "workers"), [(200, 2), (7, 3), (1, 2), (10_000, 8)])
+def test_guided_batches_shrink_to_single_jobs_and_keep_every_job_once(
+    jobs: int, workers: int
+) -> None:
+    from riskbus.scenarios.sweep import _guided_batches
+
+    items = [f"job-{n}" for n in range(jobs)]
+    batches = _guided_batches(items, workers)  # type: ignore[arg-type]
+    assert [job for batch in batches for job in batch] == items  # in order, once each
+    sizes = [len(batch) for batch in batches]
+    assert sizes == sorted(sizes, reverse=True) and max(sizes) <= 50
+    assert sizes[-1] == 1
+    if jobs == 200:
+        assert sizes[0] == 25  # a quarter of one worker's share of 200
