@@ -8,8 +8,10 @@
   of the scenario's ``setup`` (``setup.`` may be written or not); the path and every value
   are validated by the scenario schema before anything runs (:func:`apply_params`), so a
   typo exits 2 naming the parameter;
-* the runs go to a local process pool over all cores (``workers``; ``1`` runs them in this
-  process), or to Ray: ``ray="auto"`` starts a local Ray (``ray.init(num_cpus=workers)``),
+* the runs go to all local cores (``workers``; ``1`` runs them in this process; more fork
+  ``workers − 1`` children that work beside this process, see
+  :mod:`riskbus.scenarios.sweep_fork`; a spawned ``multiprocessing`` pool where there is
+  no fork), or to Ray: ``ray="auto"`` starts a local Ray (``ray.init(num_cpus=workers)``),
   any other value is the address of a cluster. Each job carries the scenario's text, so a
   cluster needs no shared file system (files the scenario refers to excepted).
 
