@@ -5,7 +5,7 @@ A client executes the query and cancel commands the bus routes to it, and takes
 It answers only with events on the bus: ``OrderAccepted``, ``OrderRejected`` (with a reason
 code), ``OrderFilled`` (one per fill), ``OrderCanceled``, ``OrderStatusUnknown``,
 ``MarketPriceFetched``/``MarketPriceFetchFailed``, ``BalancesFetched``,
-``OpenOrdersReport`` and ``PositionsReport``.
+``OpenOrdersReport``, ``OrderStatusReported``, ``FillsFetched`` and ``PositionsReport``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from riskbus.model.commands import (
     CancelAllOrders,
     CancelOrder,
     FetchBalances,
+    FetchFills,
     FetchOpenOrders,
     FetchOrder,
     FetchPositions,
@@ -50,6 +51,7 @@ class ExchangeClient(ABC):
         bus.register(FetchOpenOrders, self.fetch_open_orders, component=component)
         bus.register(FetchOrder, self.fetch_order, component=component)
         bus.register(FetchPositions, self.fetch_positions, component=component)
+        bus.register(FetchFills, self.fetch_fills, component=component)
 
     @abstractmethod
     def submit(self, command: SubmitOrder) -> None:
@@ -82,3 +84,7 @@ class ExchangeClient(ABC):
     @abstractmethod
     def fetch_positions(self, command: FetchPositions) -> None:
         """Answer with ``PositionsReport``."""
+
+    @abstractmethod
+    def fetch_fills(self, command: FetchFills) -> None:
+        """Publish the fills not reported yet (``OrderFilled`` each), then ``FillsFetched``."""

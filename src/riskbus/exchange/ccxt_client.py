@@ -60,12 +60,14 @@ from riskbus.exchange._ccxt_orders import (
     position_report,
 )
 from riskbus.exchange._ccxt_secrets import Credentials, Redactor
+from riskbus.exchange._ccxt_trades import FillLedger
 from riskbus.exchange.base import ExchangeClient
 from riskbus.model.catalogue import InstrumentRegistry
 from riskbus.model.commands import (
     CancelAllOrders,
     CancelOrder,
     FetchBalances,
+    FetchFills,
     FetchOpenOrders,
     FetchOrder,
     FetchPositions,
@@ -75,6 +77,7 @@ from riskbus.model.commands import (
 from riskbus.model.events.account import (
     Balance,
     BalancesFetched,
+    FillsFetched,
     OpenOrdersReport,
     OrderStatusReported,
     PositionsReport,
@@ -83,6 +86,7 @@ from riskbus.model.events.market import Candle, MarketPriceFetched, MarketPriceF
 from riskbus.model.events.orders import (
     OrderCanceled,
     OrderCancelRejected,
+    OrderFilled,
     OrderRejected,
     OrderStatusUnknown,
 )
@@ -129,6 +133,7 @@ class CcxtClient(ExchangeClient):
         self.skipped_markets: dict[str, str] = {}
         self.last_error: RiskbusError | None = None
         self._venue_order_ids: dict[str, str] = {}
+        self._fills = FillLedger()
         self._tasks: set[asyncio.Task[None]] = set()
         self._connected = False
         self._closed = False
@@ -236,6 +241,12 @@ class CcxtClient(ExchangeClient):
             self._query("FetchPositions", lambda: self._fetch_positions(command.request_id))
         )
 
+    def fetch_fills(self, command: FetchFills) -> None:
+        """Publish the symbol's fills not reported yet (from the account's trade history:
+        resting orders filled since, orders placed elsewhere), then ``FillsFetched``; see
+        :mod:`riskbus.exchange._ccxt_trades`."""
+        self._spawn(self._query("FetchFills", lambda: self._fetch_fills(command)))
+
     # -- tasks ----------------------------------------------------------------------------
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
@@ -319,6 +330,8 @@ class CcxtClient(ExchangeClient):
         venue_order_id = raw.get("id")
         if venue_order_id is not None:
             self._venue_order_ids[command.client_order_id] = str(venue_order_id)
+            fills = [event for event in events if isinstance(event, OrderFilled)]
+            self._fills.placed(command, str(venue_order_id), fills)
         self._publish(events)
 
     def _reject(self, command: SubmitOrder, reason: str) -> None:
@@ -533,6 +546,21 @@ class CcxtClient(ExchangeClient):
             client_order_id=command.client_order_id,
             symbol=command.symbol,
             report=report,
+            request_id=command.request_id,
+        )
+
+    async def _fetch_fills(self, command: FetchFills) -> FillsFetched:
+        instrument = self.registry.get(command.symbol)
+        ledger = self._fills
+        raw = await self._exchange.fetch_my_trades(command.symbol, ledger.since(command.symbol))
+        fills, baseline = ledger.read(command.symbol, raw, instrument, self.clock.now(), self.venue)
+        for fill in fills:
+            self.bus.publish(fill)
+        return FillsFetched(
+            ts=self.clock.now(),
+            symbol=command.symbol,
+            count=len(fills),
+            baseline=baseline,
             request_id=command.request_id,
         )
 

@@ -43,6 +43,7 @@ from riskbus.model.commands import (
     CancelAllOrders,
     CancelOrder,
     FetchBalances,
+    FetchFills,
     FetchOpenOrders,
     FetchOrder,
     FetchPositions,
@@ -50,7 +51,7 @@ from riskbus.model.commands import (
     SubmitOrder,
 )
 from riskbus.model.enums import LiquiditySide, OrderSide, OrderStatus, OrderType
-from riskbus.model.events.account import OrderReport, OrderStatusReported
+from riskbus.model.events.account import FillsFetched, OrderReport, OrderStatusReported
 from riskbus.model.events.market import Candle
 from riskbus.model.events.orders import (
     OrderAccepted,
@@ -254,6 +255,21 @@ class SimulatedExchange(ExchangeClient):
             )
 
         self._later("fetch", answer)
+
+    def fetch_fills(self, command: FetchFills) -> None:
+        """Answer ``FillsFetched`` with 0 after the ``fetch`` latency: every fill was
+        published when it was made."""
+        self._later(
+            "fetch",
+            lambda: self.bus.publish(
+                FillsFetched(
+                    ts=self.clock.now(),
+                    symbol=command.symbol,
+                    count=0,
+                    request_id=command.request_id,
+                )
+            ),
+        )
 
     def fetch_positions(self, command: FetchPositions) -> None:
         """Answer with ``PositionsReport`` after the ``fetch`` latency."""

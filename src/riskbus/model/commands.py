@@ -28,6 +28,7 @@ __all__ = [
     "CancelOrder",
     "ClosePosition",
     "FetchBalances",
+    "FetchFills",
     "FetchOpenOrders",
     "FetchOrder",
     "FetchPositions",
@@ -137,6 +138,20 @@ class FetchOrder(Command, frozen=True, kw_only=True):
     """
 
     client_order_id: str
+    symbol: str
+    request_id: str = ""
+
+
+class FetchFills(Command, frozen=True, kw_only=True):
+    """Report the account's fills on ``symbol`` that the client has not reported yet.
+
+    Each becomes one ``OrderFilled`` (fills of resting orders since they were placed, and
+    of orders placed elsewhere: another program, the venue's own screen), then
+    ``FillsFetched`` says how many. A venue that reports every fill as it happens (the
+    simulated one) answers ``FillsFetched`` with 0. The first ask for a symbol takes the
+    venue's fills so far as known (they are the account's starting state).
+    """
+
     symbol: str
     request_id: str = ""
 

@@ -12,7 +12,11 @@
 * the :class:`~riskbus.risk.reload.RiskConfigReloader`: file watch plus the store request
   channel that ``riskbus admin config reload`` writes to;
 * a market-data feed: every ``tick_interval`` the simulated market moves one step and its
-  quotes are published (``QuoteTick``); a ccxt venue is asked for its prices (``FetchPrice``).
+  quotes are published (``QuoteTick``); a ccxt venue is asked for its prices (``FetchPrice``)
+  and, without ``--bridge``, for the account's fills it has not reported yet
+  (``FetchFills``: resting orders filled since, trades of other programs or by hand; the
+  first ask takes the fills so far as the starting state), which the account books and
+  the rules see like any other fill.
 
 Lifecycle: :meth:`open` (checkpoints 1 and 2, store, bus, venue) → ``await``
 :meth:`connect` (ccxt only: load the markets) → :meth:`start` (the manager: checkpoints 3 to
@@ -41,7 +45,7 @@ from riskbus.exchange.base import ExchangeClient
 from riskbus.exchange.simulated import SimulatedExchange
 from riskbus.market import PricePath
 from riskbus.model.catalogue import InstrumentRegistry
-from riskbus.model.commands import FetchPrice
+from riskbus.model.commands import FetchFills, FetchPrice
 from riskbus.model.events.account import (
     PositionChanged,
     PositionClosed,
@@ -350,14 +354,20 @@ class GuardService:
     # -- feed -------------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """One market-data tick: move the simulated market and publish its quotes."""
+        """One market-data tick: move the simulated market and publish its quotes; on a
+        live venue, ask for the prices and (unless bridged) the account's new fills."""
         venue = self.venue
         if isinstance(venue, SimulatedExchange):
             venue.advance()
             self.publish_quotes()
             return
+        # Bridged bots' fills arrive through the bridge; the venue's history would count
+        # them again whenever an order answer listed no trade ids.
+        fills = self.options.bridge_url is None
         for symbol in self.symbols:
             self.bus.send(FetchPrice(ts=self.clock.now(), symbol=symbol, cycle_id="guard"))
+            if fills:
+                self.bus.send(FetchFills(ts=self.clock.now(), symbol=symbol, request_id="guard"))
 
     def publish_quotes(self) -> None:
         """Publish the simulated venue's current quote of every watched symbol."""

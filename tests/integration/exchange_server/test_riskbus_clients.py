@@ -19,12 +19,13 @@ from riskbus.core.messages import Event
 from riskbus.exchange.account import AccountTracker
 from riskbus.exchange.ccxt_client import CcxtClient, CcxtConfig, Credentials
 from riskbus.exchange.server import TEST_API_KEY, TEST_SECRET, ExchangeServer
-from riskbus.model.commands import FetchBalances, FetchPrice, SubmitOrder
-from riskbus.model.enums import OrderSide
+from riskbus.model.commands import FetchBalances, FetchFills, FetchPrice, SubmitOrder
+from riskbus.model.enums import LiquiditySide, OrderSide, OrderType
+from riskbus.model.events.account import FillsFetched
 from riskbus.model.events.bot import BotMonitoringCycleCompleted
-from riskbus.model.events.orders import OrderStatusUnknown, OrderSubmitted
+from riskbus.model.events.orders import OrderFilled, OrderStatusUnknown, OrderSubmitted
 from riskbus.risk.gate import OrderGateway
-from tests.integration.exchange_server._support import arm, serve
+from tests.integration.exchange_server._support import arm, client, control, serve, stepped
 
 ENV = {"RISKBUS_BINANCE_API_KEY": TEST_API_KEY, "RISKBUS_BINANCE_SECRET": TEST_SECRET}
 
@@ -187,3 +188,59 @@ def test_live_bot_survives_an_outage_and_a_lost_ack_without_duplicating_an_order
     assert unknown == submitted[:1]  # the first order's acknowledgement was lost
     assert on_venue == set(submitted) and orders == 2  # each order placed exactly once
     assert report.purchases_by_cycle == [4]
+
+
+def test_fills_made_later_or_elsewhere_are_fetched_once_each() -> None:
+    """A resting order filled since, and an order another program placed, are in the
+    account's trade history only: FetchFills reports them, and nothing twice."""
+
+    async def scenario() -> list[Event]:
+        async with serve(stepped("flash_crash")) as server:
+            clock = LiveClock()
+            bus = EventBus(clock)
+            events: list[Event] = []
+            bus.subscribe(Event, events.append)
+            ours = _client(server, bus, clock)
+            await ours.connect()
+            ours.attach(bus)
+            bus.send(FetchFills(ts=0, symbol="BTC/USDT", request_id="f0"))  # the baseline
+            await ours.drain()
+            ours.submit(_order("rb-market"))  # filled at once: reported from the answer
+            ours.submit(
+                SubmitOrder(
+                    ts=0,
+                    client_order_id="rb-limit",
+                    symbol="BTC/USDT",
+                    side=OrderSide.BUY,
+                    quantity=Decimal("0.1"),
+                    order_type=OrderType.LIMIT,
+                    price=Decimal(48_000),
+                )
+            )
+            await ours.drain()
+            async with client(server) as other:  # another program on the same account
+                await other.create_order("BTC/USDT", "market", "sell", 0.02)
+            await control(server, "POST", "/_chaos/step", {"steps": 40})  # the limit fills
+            for n in (1, 2):
+                bus.send(FetchFills(ts=0, symbol="BTC/USDT", request_id=f"f{n}"))
+                await ours.drain()
+            await ours.close()
+            return events
+
+    events = asyncio.run(scenario())
+    fetched = [e for e in events if isinstance(e, FillsFetched)]
+    assert [(f.request_id, f.count, f.baseline) for f in fetched] == [
+        ("f0", 0, True),
+        ("f1", 2, False),
+        ("f2", 0, False),
+    ]
+    fills = [e for e in events if isinstance(e, OrderFilled)]
+    assert [(f.client_order_id, f.side, f.last_qty) for f in fills] == [
+        ("rb-market", OrderSide.BUY, Decimal("0.01")),  # from the order's answer
+        ("binance-3", OrderSide.SELL, Decimal("0.02")),  # the other program's, venue id 3
+        ("rb-limit", OrderSide.BUY, Decimal("0.1")),  # the resting order, at its price
+    ]
+    limit = fills[-1]
+    assert limit.last_price == Decimal(48_000) and limit.liquidity is LiquiditySide.MAKER
+    assert (limit.cum_qty, limit.leaves_qty) == (Decimal("0.1"), 0)
+    assert len({f.fill_id for f in fills}) == 3

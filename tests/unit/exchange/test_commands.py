@@ -13,11 +13,17 @@ from riskbus.model.commands import (
     CancelAllOrders,
     CancelOrder,
     FetchBalances,
+    FetchFills,
     FetchOpenOrders,
     FetchPositions,
     FetchPrice,
 )
-from riskbus.model.events.account import BalancesFetched, OpenOrdersReport, PositionsReport
+from riskbus.model.events.account import (
+    BalancesFetched,
+    FillsFetched,
+    OpenOrdersReport,
+    PositionsReport,
+)
 from riskbus.model.events.market import MarketPriceFetched, MarketPriceFetchFailed
 from riskbus.model.events.orders import (
     OrderAccepted,
@@ -46,6 +52,23 @@ def test_fetch_price_answers_with_quote_and_cycle_id() -> None:
     assert (fetched.cycle_id, fetched.current_price) == ("c9", D(100))
     assert (fetched.current_buy_price, fetched.current_sell_price) == (D("100.10"), D("99.90"))
     assert venue.of(MarketPriceFetchFailed)[0].error_message == "UNKNOWN_SYMBOL: symbol=NOPE"
+
+
+def test_fetch_fills_answers_none_new_every_fill_was_published_when_made() -> None:
+    venue = Venue(latency={"fetch": 20})
+    venue.submit()
+    venue.sim.run_for(5)
+    venue.bus.send(FetchFills(ts=0, symbol="BTC/USDT", request_id="f1"))
+    assert venue.of(FillsFetched) == []  # after the fetch latency
+    venue.sim.run_for(20)
+    (fetched,) = venue.of(FillsFetched)
+    assert (fetched.symbol, fetched.count, fetched.baseline, fetched.request_id) == (
+        "BTC/USDT",
+        0,
+        False,
+        "f1",
+    )
+    assert len(venue.of(OrderFilled)) == 1  # the submit's own fill, not a second one
 
 
 def test_latency_per_command_kind_delays_answers_on_the_clock() -> None:

@@ -14,6 +14,7 @@ from riskbus.model.commands import (
     CancelAllOrders,
     CancelOrder,
     FetchBalances,
+    FetchFills,
     FetchOpenOrders,
     FetchOrder,
     FetchPositions,
@@ -40,6 +41,7 @@ class StubClient(ExchangeClient):
     def fetch_open_orders(self, command: FetchOpenOrders) -> None: ...
     def fetch_order(self, command: FetchOrder) -> None: ...
     def fetch_positions(self, command: FetchPositions) -> None: ...
+    def fetch_fills(self, command: FetchFills) -> None: ...
 
 
 class Plain(StubClient):

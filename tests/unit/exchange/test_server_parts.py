@@ -312,3 +312,22 @@ def test_ccxt_local_leaves_other_ccxt_clients_untouched() -> None:
     assert local.has["fetchCurrencies"] is False
     assert plain.has["fetchCurrencies"] is True
     assert plain.urls["api"]["public"] == "https://api.binance.com/api/v3"
+
+
+def test_my_trades_by_time_window_or_the_most_recent() -> None:
+    venue = _venue()
+    times = []
+    for n in range(4):
+        if n:
+            venue.market.advance(60 * 1_000_000_000)
+            venue.sync()
+        _order(venue, type="MARKET", quantity="0.01", newClientOrderId=f"t{n}")
+        times.append(venue.my_trades({"symbol": "BTCUSDT"})[-1]["time"])
+    assert times == sorted(times) and len(set(times)) == 4  # one minute apart
+    every = venue.my_trades({"symbol": "BTCUSDT"})
+    assert [t["time"] for t in every] == times
+    assert venue.my_trades({"symbol": "BTCUSDT", "limit": "2"}) == every[-2:]  # most recent
+    window = {"symbol": "BTCUSDT", "startTime": str(times[1]), "endTime": str(times[2])}
+    assert venue.my_trades(window) == every[1:3]
+    later = {"symbol": "BTCUSDT", "startTime": str(times[1]), "limit": "1"}
+    assert venue.my_trades(later) == every[1:2]  # from the start time: the first ones

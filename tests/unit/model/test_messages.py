@@ -153,6 +153,7 @@ def test_command_catalogue_is_complete() -> None:
         "FetchBalances",
         "FetchOpenOrders",
         "FetchOrder",
+        "FetchFills",
         "FetchPositions",
         "ClosePosition",
         "ReducePosition",

@@ -430,11 +430,17 @@ class Venue:
         return rows[:limit]
 
     def my_trades(self, params: Mapping[str, str]) -> list[dict[str, object]]:
-        """Return the account's trades on a symbol (``GET /api/v3/myTrades``), oldest first."""
+        """Return the account's trades on a symbol (``GET /api/v3/myTrades``), oldest first.
+
+        As Binance: from ``fromId``, or within ``startTime``/``endTime`` (ms), the first
+        ``limit`` of them; with neither, the most recent ``limit``.
+        """
         instrument = self.instrument(params)
         assert instrument is not None
         order_filter = int_param(params, "orderId", None)
         from_id = int_param(params, "fromId", None)
+        start = int_param(params, "startTime", None)
+        end = int_param(params, "endTime", None)
         limit = int_param(params, "limit", 500, maximum=1000)
         rows: list[dict[str, object]] = []
         for fill in self.exchange.trades:
@@ -443,8 +449,12 @@ class Venue:
             meta = self._meta.get(fill.client_order_id)
             order_id = meta.order_id if meta is not None else 0
             trade_id = int(fill.fill_id.rpartition("-")[2])
-            if (order_filter is not None and order_id != order_filter) or (
-                from_id is not None and trade_id < from_id
+            time = fill.ts // _MS
+            if (
+                (order_filter is not None and order_id != order_filter)
+                or (from_id is not None and trade_id < from_id)
+                or (start is not None and time < start)
+                or (end is not None and time > end)
             ):
                 continue
             rows.append(
@@ -458,12 +468,14 @@ class Venue:
                     "quoteQty": text(fill.last_qty * fill.last_price),
                     "commission": text(fill.fee),
                     "commissionAsset": fill.fee_currency,
-                    "time": fill.ts // _MS,
+                    "time": time,
                     "isBuyer": fill.side is OrderSide.BUY,
                     "isMaker": fill.liquidity.value == "MAKER",
                     "isBestMatch": True,
                 }
             )
+        if from_id is None and start is None:
+            return rows[-limit:]  # the most recent
         return rows[:limit]
 
     def order_count(self) -> int:

@@ -111,6 +111,17 @@ class OrderStatusReported(Event, frozen=True, kw_only=True):
     request_id: str = ""
 
 
+class FillsFetched(Event, frozen=True, kw_only=True):
+    """The answer to ``FetchFills``: ``count`` new fills were published (as ``OrderFilled``,
+    before this event); ``baseline`` when this was the symbol's first ask, which only
+    took note of the venue's fills so far."""
+
+    symbol: str
+    count: int
+    baseline: bool = False
+    request_id: str = ""
+
+
 class PositionsReport(Event, frozen=True, kw_only=True):
     """The venue's positions (answer to ``FetchPositions``)."""
 

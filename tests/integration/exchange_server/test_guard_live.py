@@ -1,0 +1,98 @@
+"""The live guard against the exchange server: a trade made elsewhere is caught and cut.
+
+Another program buys 1 BTC on the guarded account. The guard reads it from the account's
+trade history (``FetchFills`` on its feed), books it, and its per-instrument limit of 0.5
+BTC sends the enforcement sell of 0.5 to the venue — which the venue's own books show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from riskbus.core.clock import LiveClock
+from riskbus.core.messages import Message
+from riskbus.exchange.server import TEST_API_KEY, TEST_SECRET
+from riskbus.model.enums import OrderSide
+from riskbus.model.events.account import FillsFetched
+from riskbus.model.events.orders import OrderFilled
+from riskbus.model.events.risk import EnforcementTriggered
+from riskbus.risk.service import GuardOptions, GuardService
+from riskbus.store import open_store
+from tests.integration.exchange_server._support import client, serve, stepped
+
+CONFIG = """\
+account: {id: live, currency: USDT, timezone: UTC}
+schedule: {daily_reset: "00:00"}
+rules:
+  max_contracts_per_instrument: {default_limit: 0.5}
+"""
+ENV = {"RISKBUS_BINANCE_API_KEY": TEST_API_KEY, "RISKBUS_BINANCE_SECRET": TEST_SECRET}
+
+
+async def _until(condition: Any, seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+def test_a_trade_made_elsewhere_is_fetched_and_cut_to_the_limit(tmp_path: Path) -> None:
+    config = tmp_path / "risk.yaml"
+    config.write_text(CONFIG)
+    events: list[Message] = []
+
+    async def scenario() -> dict[str, Any]:
+        async with serve(stepped("sideways")) as server:
+            store = open_store(f"sqlite:///{tmp_path / 'guard.db'}")
+            guard = GuardService(
+                GuardOptions(
+                    config=config,
+                    exchange="binance",
+                    api_base_url=server.url,
+                    symbols=("BTC/USDT",),
+                    poll_interval=None,
+                    tick_interval=50_000_000,  # 50 ms
+                ),
+                clock=LiveClock(),
+                store=store,
+                environ=ENV,
+            )
+            guard.bus.subscribe("*", events.append)
+            running = asyncio.create_task(guard.run(duration=20))
+            try:
+                await _until(lambda: any(isinstance(e, FillsFetched) for e in events))
+                async with client(server) as other:
+                    await other.create_order("BTC/USDT", "market", "buy", 1.0)
+                    await _until(lambda: any(isinstance(e, EnforcementTriggered) for e in events))
+                    await _until(
+                        lambda: any(
+                            isinstance(e, OrderFilled) and e.side is OrderSide.SELL for e in events
+                        )
+                    )
+                    trades = await other.fetch_my_trades("BTC/USDT")
+            finally:
+                guard.request_stop()
+                await running
+                store.close()
+            return {"trades": trades}
+
+    result = asyncio.run(scenario())
+    fetched = [e for e in events if isinstance(e, FillsFetched)]
+    assert fetched[0].baseline and fetched[0].count == 0
+    assert sum(f.count for f in fetched) == 1  # the other program's buy, once
+    fills = [e for e in events if isinstance(e, OrderFilled)]
+    assert [(f.side, f.last_qty) for f in fills] == [
+        (OrderSide.BUY, Decimal("1.00000")),  # read from the trade history
+        (OrderSide.SELL, Decimal("0.5")),  # the guard's enforcement, answered at once
+    ]
+    assert fills[0].client_order_id.startswith("binance-")
+    enforcement = next(e for e in events if isinstance(e, EnforcementTriggered))
+    assert enforcement.rule == "max_contracts_per_instrument"
+    venue_side = [(t["side"], t["amount"]) for t in result["trades"]]
+    assert venue_side == [("buy", pytest.approx(1.0)), ("sell", pytest.approx(0.5))]
