@@ -402,15 +402,15 @@ class RiskEngine:
             if found is not None:
                 self.apply(found)
             if kind in _POSITION_EVENTS:
-                # :meth:`_close_if_locked`'s first test, inline: a position that did not
-                # open or grow needs nothing (the usual case, read on every position event)
+                # only a position that opened or grew may need closing (read inline: on
+                # every position event, and usually it did neither)
                 size = abs(event.quantity)  # type: ignore[attr-defined]
                 sizes = self._sizes
                 symbol = event.symbol  # type: ignore[attr-defined]
-                if size > sizes.get(symbol, _ZERO) or kind is PositionOpened:
-                    self._close_if_locked(event, kind)  # type: ignore[arg-type]
-                else:
-                    sizes[symbol] = size
+                grew = size > sizes.get(symbol, _ZERO) or kind is PositionOpened
+                sizes[symbol] = size
+                if grew:
+                    self._close_if_locked(symbol)
             if self.lockouts.conditions_waiting:
                 # enforcement may have changed the account: nothing remembered is kept
                 ctx.forget()
@@ -438,19 +438,9 @@ class RiskEngine:
     def _call(self, rule: Rule[Any]) -> _Call:
         return (rule, rule.check, self._setters[rule.name], self._cancellers[rule.name])
 
-    def _close_if_locked(
-        self, event: PositionOpened | PositionChanged | PositionClosed, kind: type[Message]
-    ) -> None:
-        """Close a position that opened or grew while halted or in a locked symbol.
-
-        ``kind`` is the event's exact type, one of :data:`_POSITION_EVENTS`.
-        """
-        symbol = event.symbol
-        size = abs(event.quantity)
-        before = self._sizes.get(symbol, _ZERO)
-        self._sizes[symbol] = size
-        if size <= before and kind is not PositionOpened:
-            return
+    def _close_if_locked(self, symbol: str) -> None:
+        """Close ``symbol``'s position, which just opened or grew, if trading is halted or
+        the symbol is locked."""
         locked = self._state is TradingState.HALTED or self.lockouts.symbol_locked(symbol)
         if not locked:
             return

@@ -41,6 +41,18 @@ def _client(server: ExchangeServer, bus: EventBus, clock: LiveClock) -> CcxtClie
     return CcxtClient(bus, clock, config, credentials=Credentials.from_env("binance", ENV))
 
 
+async def _connected(server: ExchangeServer) -> tuple[CcxtClient, EventBus, list[Event]]:
+    """Our ccxt client on ``server``, connected and attached to a bus that records events."""
+    clock = LiveClock()
+    bus = EventBus(clock)
+    events: list[Event] = []
+    bus.subscribe(Event, events.append)
+    client = _client(server, bus, clock)
+    await client.connect()
+    client.attach(bus)
+    return client, bus, events
+
+
 def _order(client_order_id: str) -> SubmitOrder:
     return SubmitOrder(
         ts=0,
@@ -54,13 +66,7 @@ def _order(client_order_id: str) -> SubmitOrder:
 def test_ccxt_client_fetches_trades_and_reads_balances() -> None:
     async def scenario() -> list[Event]:
         async with serve() as server:
-            clock = LiveClock()
-            bus = EventBus(clock)
-            events: list[Event] = []
-            bus.subscribe(Event, events.append)
-            client = _client(server, bus, clock)
-            await client.connect()
-            client.attach(bus)
+            client, bus, events = await _connected(server)
             bus.send(FetchPrice(ts=0, symbol="BTC/USDT", cycle_id="1", candle_count=3))
             await client.drain()
             client.submit(_order("rb-trade-1"))
@@ -85,13 +91,7 @@ def test_ccxt_client_fetches_trades_and_reads_balances() -> None:
 def test_ccxt_client_survives_an_outage_and_a_lost_ack_without_a_duplicate() -> None:
     async def scenario() -> tuple[list[Event], int, Any]:
         async with serve() as server:
-            clock = LiveClock()
-            bus = EventBus(clock)
-            events: list[Event] = []
-            bus.subscribe(Event, events.append)
-            client = _client(server, bus, clock)
-            await client.connect()
-            client.attach(bus)
+            client, bus, events = await _connected(server)
             arm(
                 server,
                 {"kind": "outage", "first": 2, "match": {"path": "/api/v3/ticker"}},
@@ -149,13 +149,8 @@ def test_live_bot_survives_an_outage_and_a_lost_ack_without_duplicating_an_order
                 },
                 {"kind": "outage", "skip": 4, "first": 2, "match": {"path": "/api/v3/ticker"}},
             )
-            clock = LiveClock()
-            bus = EventBus(clock)
-            events: list[Event] = []
-            bus.subscribe(Event, events.append)
-            client = _client(server, bus, clock)
-            await client.connect()
-            client.attach(bus)
+            client, bus, events = await _connected(server)
+            clock = client.clock
             OrderGateway(bus, clock, client.submit, registry=client.registry).attach()
             account = AccountTracker(bus, clock, client.registry).attach()
             config = BotConfig(name="live", poll_interval=0.05, max_cycles=8)
@@ -196,13 +191,7 @@ def test_fills_made_later_or_elsewhere_are_fetched_once_each() -> None:
 
     async def scenario() -> list[Event]:
         async with serve(stepped("flash_crash")) as server:
-            clock = LiveClock()
-            bus = EventBus(clock)
-            events: list[Event] = []
-            bus.subscribe(Event, events.append)
-            ours = _client(server, bus, clock)
-            await ours.connect()
-            ours.attach(bus)
+            ours, bus, events = await _connected(server)
             bus.send(FetchFills(ts=0, symbol="BTC/USDT", request_id="f0"))  # the baseline
             await ours.drain()
             ours.submit(_order("rb-market"))  # filled at once: reported from the answer
