@@ -15,19 +15,10 @@ The gateway publishes the ``OrderDenied``. Reasons are ``CODE: key=value``.
 
 **Post-event** (:meth:`RiskEngine.on_event`): the engine subscribes to every event type
 a rule listens to; for each such event it builds one :class:`RuleContext`, calls the
-enabled rules that listen to it (a ``RuleTimerFired`` goes to its own rule only), and
-combines the verdicts:
-
-* a ``lockout`` verdict of a rule whose lockout is already in force is dropped (it was
-  enforced when the lockout started; positions opened since are closed, see below);
-* every other verdict is announced with ``RuleViolated``, strongest first (:data:`ACTION_STRENGTH`,
-  ties by rule code, so the order is deterministic);
-* the verdicts are then enforced in that order, **skipping a weaker verdict that a stronger
-  one already covers**: a ``close_position``/``reduce_to_limit``/``move_stop`` when all
-  positions are being flattened, or when that symbol is being closed; a
-  ``cancel_all_orders`` when orders are already being cancelled; a ``cooldown`` under an
-  account lockout that lasts at least as long. Lockouts are always recorded (each rule's
-  lockout ends on its own terms), their flatten/cancel is sent once.
+enabled rules that listen to it (a ``RuleTimerFired`` goes to its own rule only), and hands
+the verdicts to its :class:`~riskbus.risk.verdicts.VerdictApplier`: announced
+(``RuleViolated``) strongest first, then enforced in that order, a weaker verdict that a
+stronger one already covers skipped (the details are in :mod:`riskbus.risk.verdicts`).
 
 The trading state is the strongest of the manual state (``SetTradingState``, escalations)
 and the lockouts (an account lockout or a cooldown means ``HALTED``); every change publishes
@@ -50,7 +41,7 @@ from riskbus.core.errors import ConfigError
 from riskbus.core.messages import Message
 from riskbus.model.catalogue import InstrumentRegistry
 from riskbus.model.commands import SetTradingState, SubmitOrder
-from riskbus.model.enums import RiskAction, TradingState
+from riskbus.model.enums import TradingState
 from riskbus.model.events.account import (
     AccountStatusChanged,
     PositionChanged,
@@ -58,12 +49,13 @@ from riskbus.model.events.account import (
     PositionOpened,
     TradingStateChanged,
 )
-from riskbus.model.events.risk import RuleTimerFired, RuleViolated
+from riskbus.model.events.risk import RuleTimerFired
 from riskbus.model.portfolio import Portfolio
 from riskbus.model.reasons import format_reason
 from riskbus.risk.enforcement import EnforcementExecutor
 from riskbus.risk.lockouts import Lockout, LockoutManager, LockoutMode
-from riskbus.risk.rules.base import ACTION_STRENGTH, PnLView, Rule, RuleContext, Verdict
+from riskbus.risk.rules.base import PnLView, Rule, RuleContext, Verdict
+from riskbus.risk.verdicts import VerdictApplier, combine
 from riskbus.store import Store, TimerRecord
 
 __all__ = ["RiskEngine", "combine"]
@@ -75,15 +67,9 @@ _Check = Callable[[RuleContext], Verdict | None]
 _Call = tuple[Rule[Any], _Check, Callable[[str, int], None], Callable[[str], None]]
 #: an event type's rules, and each rule with its check ready to call (see :func:`_checks`)
 _Route = tuple[list[_Call], list[tuple[Rule[Any], _Check]]]
-_POSITION_SCOPED = (RiskAction.CLOSE_POSITION, RiskAction.REDUCE_TO_LIMIT, RiskAction.MOVE_STOP)
 _ZERO = Decimal(0)
 _POSITION_EVENTS = frozenset((PositionOpened, PositionChanged, PositionClosed))
 _DEBUG = logging.DEBUG
-
-
-def combine(verdicts: Iterable[tuple[Rule[Any], Verdict]]) -> list[tuple[Rule[Any], Verdict]]:
-    """Sort verdicts strongest first (:data:`ACTION_STRENGTH`), ties by rule code."""
-    return sorted(verdicts, key=lambda rv: (ACTION_STRENGTH.index(rv[1].action), rv[0].code))
 
 
 class RiskEngine:
@@ -150,7 +136,10 @@ class RiskEngine:
         self._ctx = self.context(RuleTimerFired(ts=0, rule="", key=""))
         self._ctx.memo = True  # renewed for each event (see on_event)
         self.evaluated = 0
-        self.violations = 0
+        #: announces and enforces the verdicts
+        self.verdicts = VerdictApplier(
+            bus, clock, self.lockouts, self.enforcement, self._next_reset_at
+        )
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -460,113 +449,16 @@ class RiskEngine:
                 self.lockouts.release(lock, "condition")
 
     def apply(self, verdicts: Iterable[tuple[Rule[Any], Verdict]]) -> list[Verdict]:
-        """Announce and enforce ``verdicts`` (see the module notes); return those enforced."""
-        ordered = [rv for rv in combine(verdicts) if not self._repeat(rv[0], rv[1])]
-        now = self.clock.now()
-        for rule, verdict in ordered:
-            self.violations += 1
-            log.info(
-                "rule %s VIOLATED: %s",
-                rule.name,
-                verdict.reason,
-                extra={
-                    "checkpoint": 7,
-                    "rule": rule.name,
-                    "action": str(verdict.action),
-                    "reason": verdict.reason,
-                },
-            )
-            self.bus.publish(
-                RuleViolated(
-                    ts=now,
-                    rule=verdict.rule or rule.name,
-                    reason=verdict.reason,
-                    action=verdict.action,
-                    symbol=verdict.symbol,
-                )
-            )
-        cover = _Cover()
-        enforced = []
-        for rule, verdict in ordered:
-            if cover.covers(verdict):
-                continue
-            self._enforce(rule, verdict, cover)
-            enforced.append(verdict)
-        return enforced
+        """Announce and enforce ``verdicts`` (:class:`VerdictApplier`); return those enforced."""
+        return self.verdicts.apply(verdicts)
 
-    def _repeat(self, rule: Rule[Any], verdict: Verdict) -> bool:
-        """A lockout verdict for a lockout already in force: enforced already.
+    @property
+    def violations(self) -> int:
+        """Verdicts announced (``RuleViolated``) so far."""
+        return self.verdicts.violations
 
-        New positions opened while it holds are closed by :meth:`_close_if_locked`.
-        """
-        if verdict.action is not RiskAction.LOCKOUT:
-            return False
-        lock = self.lockouts.find(verdict.rule or rule.name, verdict.symbol)
-        return lock is not None and not lock.is_cooldown
-
-    def _enforce(self, rule: Rule[Any], v: Verdict, cover: _Cover) -> None:
-        name = v.rule or rule.name
-        action = v.action
-        ex = self.enforcement
-        if action is RiskAction.LOCKOUT:
-            self._lock(rule, v, cover)
-        elif action is RiskAction.COOLDOWN:
-            until = v.until_ts if v.until_ts is not None else self.clock.now()
-            self.lockouts.cooldown(name, v.reason, until, admin_unlock=rule.config.admin_unlock)
-        elif action is RiskAction.CLOSE_POSITION and v.symbol is not None:
-            ex.close_position(v.symbol, rule=name, reason=v.reason)
-            cover.closed.add(v.symbol)
-        elif action is RiskAction.CLOSE_POSITION:
-            self._flatten(name, v.reason, cancel=v.cancel_orders, cover=cover)
-        elif action is RiskAction.REDUCE_TO_LIMIT and v.symbol is not None:
-            target = v.target_quantity if v.target_quantity is not None else _ZERO
-            ex.reduce_to_limit(v.symbol, target, rule=name, reason=v.reason)
-            cover.reduced.add(v.symbol)
-        elif action is RiskAction.MOVE_STOP and v.symbol is not None and v.stop_price is not None:
-            ex.move_stop(v.symbol, v.stop_price, rule=name, reason=v.reason)
-        elif action is RiskAction.FLATTEN_ALL:
-            self._flatten(name, v.reason, cancel=v.cancel_orders, cover=cover)
-        elif action is RiskAction.CANCEL_ALL_ORDERS:
-            ex.cancel_all_orders(v.symbol, rule=name, reason=v.reason)
-            if v.symbol is None:
-                cover.cancelled = True
-        self._extras(name, v, cover)
-
-    def _extras(self, name: str, v: Verdict, cover: _Cover) -> None:
-        """The verdict's ``flatten`` and ``cancel_orders`` flags (once per event)."""
-        ex = self.enforcement
-        if v.flatten and not cover.flattened:
-            self._flatten(name, v.reason, cancel=v.cancel_orders, cover=cover)
-        if v.cancel_orders and not cover.cancelled:
-            ex.cancel_all_orders(None, rule=name, reason=v.reason)
-            cover.cancelled = True
-
-    def _lock(self, rule: Rule[Any], v: Verdict, cover: _Cover) -> None:
-        name = v.rule or rule.name
-        next_reset = self.next_reset() if v.until_reset and self.next_reset else None
-        lock = self.lockouts.lock(
-            name,
-            v.reason,
-            until_ts=v.until_ts,
-            until_reset=v.until_reset,
-            next_reset=next_reset,
-            until_condition=v.until_condition,
-            symbol=v.symbol,
-            admin_unlock=rule.config.admin_unlock,
-        )
-        if v.symbol is None:
-            cover.lock_until = _max_until(cover.lock_until, lock)
-        elif not v.flatten:
-            self.enforcement.close_position(v.symbol, rule=name, reason=v.reason)
-            cover.closed.add(v.symbol)
-
-    def _flatten(self, rule: str, reason: str, *, cancel: bool, cover: _Cover) -> None:
-        if cover.flattened:
-            return
-        cancel = cancel and not cover.cancelled
-        self.enforcement.flatten_all(rule=rule, reason=reason, cancel_orders=cancel)
-        cover.flattened = True
-        cover.cancelled = cover.cancelled or cancel
+    def _next_reset_at(self) -> int | None:
+        return self.next_reset() if self.next_reset else None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -666,45 +558,6 @@ def _check_logged(
         else:
             log.debug("rule %s PASS", rule.name, extra={"checkpoint": 7, "rule": rule.name})
     return found
-
-
-class _Cover:
-    """What the verdicts applied so far already do (for skipping weaker ones)."""
-
-    __slots__ = ("cancelled", "closed", "flattened", "lock_until", "reduced")
-
-    def __init__(self) -> None:
-        self.flattened = False
-        self.cancelled = False
-        self.closed: set[str] = set()
-        self.reduced: set[str] = set()
-        self.lock_until: int | None = None  # -1: a lockout with no known end
-
-    def covers(self, v: Verdict) -> bool:
-        action = v.action
-        if action in _POSITION_SCOPED:
-            if self.flattened or (v.symbol is not None and v.symbol in self.closed):
-                return True
-            return action is RiskAction.REDUCE_TO_LIMIT and v.symbol in self.reduced
-        if action is RiskAction.FLATTEN_ALL:
-            return self.flattened and (self.cancelled or not v.cancel_orders)
-        if action is RiskAction.CANCEL_ALL_ORDERS:
-            return self.cancelled
-        if action is RiskAction.COOLDOWN:
-            until = self.lock_until
-            return until is not None and (until < 0 or (v.until_ts or 0) <= until)
-        return False
-
-
-def _max_until(current: int | None, lock: Lockout) -> int | None:
-    if lock.mode is LockoutMode.CONDITION:
-        return current
-    end = -1 if lock.until is None else lock.until
-    if current is None:
-        return end
-    if current < 0 or end < 0:
-        return -1
-    return max(current, end)
 
 
 def _until(lock: Lockout) -> object:
