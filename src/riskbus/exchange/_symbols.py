@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
+from riskbus.exchange.book import check_order
 from riskbus.exchange.config import SimulatedExchangeConfig
 from riskbus.exchange.faults import Faults
 from riskbus.market.candles import OHLCV
 from riskbus.market.path import PricePath
+from riskbus.model.commands import SubmitOrder
+from riskbus.model.enums import OrderType
 from riskbus.model.events.market import Candle
 from riskbus.model.instruments import Instrument
 
@@ -23,6 +26,9 @@ __all__ = ["Quote", "SymbolState"]
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
+_MARKET = OrderType.MARKET
+#: how many valid sizes a symbol remembers before starting over
+_SIZE_CACHE = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +168,48 @@ class SymbolState:
             )
         quantized = self.path.quote_at(k, instrument.tick_size)
         return Quote(price=quantized.price, bid=quantized.sell, ask=quantized.buy)
+
+    # -- sizes ----------------------------------------------------------------------------
+
+    def check_size(self, command: SubmitOrder, reference: Decimal) -> str | None:
+        """Run :func:`~riskbus.exchange.book.check_order` at ``reference``, skipping the size
+        checks of a market size found valid before; return the reason to refuse, if any."""
+        quantity = command.quantity
+        market = command.order_type is _MARKET
+        if market and quantity in self.valid_sizes:
+            notional = quantity * reference
+            if not self.unit_multiplier:
+                notional *= self.multiplier
+            if notional >= self.instrument.min_notional:
+                return None
+        reason = check_order(command, self.instrument, reference)
+        if reason is None and market and quantity.is_finite():
+            self._remember(quantity)
+        return reason
+
+    def known_size(self, quantity: Decimal) -> bool:
+        """Whether ``quantity`` passes the size checks of
+        :func:`~riskbus.exchange.book.check_order`; remember it if so.
+
+        The same checks in the same order (finite and positive, the minimum size, the step
+        grid) for a market order, whose price checks do not apply; the notional is checked
+        by the caller.
+        """
+        if quantity in self.valid_sizes:
+            return True
+        instrument = self.instrument
+        if not quantity.is_finite() or quantity <= 0 or quantity < instrument.min_size:
+            return False
+        if quantity % instrument.step_size:
+            return False
+        self._remember(quantity)
+        return True
+
+    def _remember(self, quantity: Decimal) -> None:
+        sizes = self.valid_sizes
+        if len(sizes) >= _SIZE_CACHE:
+            sizes.clear()
+        sizes.add(quantity)
 
     # -- step volume ----------------------------------------------------------------------
 

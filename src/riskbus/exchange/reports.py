@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from riskbus.model.commands import FetchBalances, FetchOpenOrders, FetchPositions, FetchPrice
-from riskbus.model.events.account import BalancesFetched, OpenOrdersReport, PositionsReport
+from riskbus.model.commands import (
+    FetchBalances,
+    FetchFills,
+    FetchOpenOrders,
+    FetchOrder,
+    FetchPositions,
+    FetchPrice,
+)
+from riskbus.model.events.account import (
+    BalancesFetched,
+    FillsFetched,
+    OpenOrdersReport,
+    OrderStatusReported,
+    PositionsReport,
+)
 from riskbus.model.events.market import MarketPriceFetched, MarketPriceFetchFailed
 from riskbus.model.reasons import format_reason
 
 if TYPE_CHECKING:
     from riskbus.exchange.simulated import SimulatedExchange
 
-__all__ = ["balances", "open_orders", "positions", "price"]
+__all__ = ["balances", "fills", "open_orders", "order_status", "positions", "price"]
 
 
 def price(
@@ -68,3 +81,21 @@ def positions(exchange: SimulatedExchange, command: FetchPositions) -> Positions
     """Return the account's open positions."""
     rows = tuple(position.to_report() for position in exchange.account.open_positions())
     return PositionsReport(ts=exchange.clock.now(), positions=rows, request_id=command.request_id)
+
+
+def order_status(exchange: SimulatedExchange, command: FetchOrder) -> OrderStatusReported:
+    """Return the venue's report of one order (``report`` None if it never arrived)."""
+    return OrderStatusReported(
+        ts=exchange.clock.now(),
+        client_order_id=command.client_order_id,
+        symbol=command.symbol,
+        report=exchange.order_status(command.client_order_id),
+        request_id=command.request_id,
+    )
+
+
+def fills(exchange: SimulatedExchange, command: FetchFills) -> FillsFetched:
+    """Return that no fill is new: the simulated venue publishes each one when it is made."""
+    return FillsFetched(
+        ts=exchange.clock.now(), symbol=command.symbol, count=0, request_id=command.request_id
+    )

@@ -33,7 +33,7 @@ from riskbus.core.seeds import Seeds
 from riskbus.exchange import reports
 from riskbus.exchange._symbols import Quote, SymbolState
 from riskbus.exchange.base import ExchangeClient
-from riskbus.exchange.book import SimOrder, check_order
+from riskbus.exchange.book import SimOrder
 from riskbus.exchange.config import SimulatedExchangeConfig
 from riskbus.exchange.faults import Faults
 from riskbus.exchange.matching import Matcher
@@ -51,7 +51,7 @@ from riskbus.model.commands import (
     SubmitOrder,
 )
 from riskbus.model.enums import LiquiditySide, OrderSide, OrderStatus, OrderType
-from riskbus.model.events.account import FillsFetched, OrderReport, OrderStatusReported
+from riskbus.model.events.account import OrderReport
 from riskbus.model.events.market import Candle
 from riskbus.model.events.orders import (
     OrderAccepted,
@@ -241,35 +241,12 @@ class SimulatedExchange(ExchangeClient):
 
     def fetch_order(self, command: FetchOrder) -> None:
         """Answer with ``OrderStatusReported`` after the ``fetch`` latency."""
-
-        def answer() -> None:
-            report = self.order_status(command.client_order_id)
-            self.bus.publish(
-                OrderStatusReported(
-                    ts=self.clock.now(),
-                    client_order_id=command.client_order_id,
-                    symbol=command.symbol,
-                    report=report,
-                    request_id=command.request_id,
-                )
-            )
-
-        self._later("fetch", answer)
+        self._later("fetch", lambda: self.bus.publish(reports.order_status(self, command)))
 
     def fetch_fills(self, command: FetchFills) -> None:
         """Answer ``FillsFetched`` with 0 after the ``fetch`` latency: every fill was
         published when it was made."""
-        self._later(
-            "fetch",
-            lambda: self.bus.publish(
-                FillsFetched(
-                    ts=self.clock.now(),
-                    symbol=command.symbol,
-                    count=0,
-                    request_id=command.request_id,
-                )
-            ),
-        )
+        self._later("fetch", lambda: self.bus.publish(reports.fills(self, command)))
 
     def fetch_positions(self, command: FetchPositions) -> None:
         """Answer with ``PositionsReport`` after the ``fetch`` latency."""
@@ -414,7 +391,7 @@ class SimulatedExchange(ExchangeClient):
             quantity is not sized[0]
             and (type(quantity) is not Decimal or quantity.compare_total(sized[0]))
         ):
-            if type(quantity) is not Decimal or not _known_size(quantity, state):
+            if type(quantity) is not Decimal or not state.known_size(quantity):
                 self._place(command)  # rejected there, with its reason
                 return
             fill_qty = quantity - _ZERO
@@ -514,7 +491,7 @@ class SimulatedExchange(ExchangeClient):
         quote = state.quote(self.step, faults)
         reference = quote.ask if command.side is _BUY else quote.bid
         order = SimOrder(command, "")
-        reason = _check_size(command, state, reference) or self._matcher.check_funds(
+        reason = state.check_size(command, reference) or self._matcher.check_funds(
             order, state, reference
         )
         if reason is not None:
@@ -593,46 +570,6 @@ class SimulatedExchange(ExchangeClient):
         self._open = {key: o for key, o in self._open.items() if o.status in _OPEN}
 
 
-def _check_size(command: SubmitOrder, state: SymbolState, reference: Decimal) -> str | None:
-    """Run :func:`check_order`, skipping the size checks of a market size found valid before."""
-    quantity = command.quantity
-    market = command.order_type is _MARKET
-    if market and quantity in state.valid_sizes:
-        notional = quantity * reference
-        if not state.unit_multiplier:
-            notional *= state.multiplier
-        if notional >= state.instrument.min_notional:
-            return None
-    reason = check_order(command, state.instrument, reference)
-    if reason is None and market and quantity.is_finite():
-        sizes = state.valid_sizes
-        if len(sizes) >= _SIZE_CACHE:
-            sizes.clear()
-        sizes.add(quantity)
-    return reason
-
-
-def _known_size(quantity: Decimal, state: SymbolState) -> bool:
-    """Whether ``quantity`` passes the size checks of :func:`check_order`; remember it if so.
-
-    The same checks in the same order (finite and positive, the minimum size, the step
-    grid) for a market order, whose price checks do not apply; the notional is checked
-    by the caller.
-    """
-    sizes = state.valid_sizes
-    if quantity in sizes:
-        return True
-    instrument = state.instrument
-    if not quantity.is_finite() or quantity <= 0 or quantity < instrument.min_size:
-        return False
-    if quantity % instrument.step_size:
-        return False
-    if len(sizes) >= _SIZE_CACHE:
-        sizes.clear()
-    sizes.add(quantity)
-    return True
-
-
 _BUY = OrderSide.BUY
 _MARKET = OrderType.MARKET
 _FILLED = OrderStatus.FILLED
@@ -640,4 +577,3 @@ _OPEN = (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.TRIGGER
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _TAKER = LiquiditySide.TAKER
-_SIZE_CACHE = 1024
