@@ -19,9 +19,9 @@ it. A cycle whose orders are still pending when the next timer fires is complete
 (late fills are still booked to their pool). In simulation ``before_cycle`` advances the
 venue's price path one step, so cycle ``n`` sees step ``n`` of the market scenario.
 
-Strategies act in ``on_cycle`` through ``ctx.cycle`` (a :class:`Cycle`): ``buy(pool,
-quantity)`` and ``sell(pool)`` publish the condition event and send the order through the
-:class:`~riskbus.bot.decisions.DecisionExecutor`. What a strategy raises is reported as
+Strategies act in ``on_cycle`` through ``ctx.cycle`` (a :class:`~riskbus.bot.cycle.Cycle`):
+``buy(pool, quantity)`` and ``sell(pool)`` publish the condition event and send the order
+through the :class:`~riskbus.bot.decisions.DecisionExecutor`. What a strategy raises is reported as
 ``StrategyFailed`` with the cycle number; with ``on_error="stop"`` the bot then stops.
 Pools and the last completed cycle are written through a ``PoolRepository``, so a new
 runner over the same repository resumes the ladder and the cycle count.
@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
+from riskbus.bot.config import BotConfig, BotReport
+from riskbus.bot.cycle import Cycle
 from riskbus.bot.decisions import Action, Decision, DecisionExecutor
 from riskbus.bot.pools import PoolRepository, PoolState, split_capital
 from riskbus.bot.strategy import Strategy, StrategyContext, StrategyHost
@@ -49,7 +49,6 @@ from riskbus.model.enums import OrderSide
 from riskbus.model.events.bot import (
     BotMonitoringCycleCompleted,
     BotMonitoringCycleStarted,
-    BuyConditionMet,
     CapitalRefreshed,
     DecisionContextReady,
     IndicatorsCalculated,
@@ -58,7 +57,6 @@ from riskbus.model.events.bot import (
     PoolPosition,
     PositionPurchased,
     PositionSold,
-    SellConditionMet,
 )
 from riskbus.model.events.market import MarketPriceFetched, MarketPriceFetchFailed
 from riskbus.model.events.orders import OrderCanceled, OrderDenied, OrderFilled, OrderRejected
@@ -79,66 +77,6 @@ _RSI_COLD = IndicatorValue(name="RSI", value=None)
 _MACD_COLD = IndicatorValue(name="MACD", value=None)
 
 
-class BotConfig(BaseModel):
-    """The bot's set-up (the original ``BotSetup`` plus the indicator parameters).
-
-    Attributes:
-        name: the bot's name: its pools, orders and stored state are keyed by it.
-        symbol: the traded pair.
-        initial_capital: the capital split across the pools (quote currency).
-        pool_count: how many pools the capital is split into.
-        poll_interval: seconds between cycles (one market step in simulation).
-        on_error: what a strategy error does: ``continue`` or ``stop`` the bot.
-        dry_run: log the orders instead of sending them.
-        max_cycles: stop after this many cycles (None: run until stopped).
-        rsi_period, rsi_oversold, rsi_overbought: the RSI and its buy/sell thresholds.
-        macd_fast, macd_slow, macd_signal: the MACD periods.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(default="bot", min_length=1, max_length=64)
-    symbol: str = Field(default="BTC/USDT", min_length=1)
-    initial_capital: Decimal = Field(default=Decimal(10_000), gt=0)
-    pool_count: int = Field(default=5, ge=1, le=1000)
-    poll_interval: float = Field(default=60.0, gt=0)
-    on_error: Literal["continue", "stop"] = "continue"
-    dry_run: bool = False
-    max_cycles: int | None = Field(default=None, ge=1)
-    rsi_period: int = Field(default=14, ge=1)
-    rsi_oversold: float = Field(default=30.0, ge=0, lt=100)
-    rsi_overbought: float = Field(default=70.0, gt=0, le=100)
-    macd_fast: int = Field(default=12, ge=1)
-    macd_slow: int = Field(default=26, ge=2)
-    macd_signal: int = Field(default=9, ge=1)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> BotConfig:
-        if self.rsi_oversold >= self.rsi_overbought:
-            raise ValueError("rsi_oversold must be below rsi_overbought")
-        if self.macd_fast >= self.macd_slow:
-            raise ValueError("macd_fast must be below macd_slow")
-        return self
-
-
-@dataclass
-class BotReport:
-    """What a run did, for summaries: counts, the cycles of each trade, capital."""
-
-    cycles: int = 0
-    purchases_by_cycle: list[int] = field(default_factory=list)
-    sales_by_cycle: list[int] = field(default_factory=list)
-    failed_fetches: int = 0
-    strategy_errors: int = 0
-    errors: list[str] = field(default_factory=list)
-    error_cycles: list[int | None] = field(default_factory=list)
-    initial_capital: Decimal = _ZERO
-    final_capital: Decimal = _ZERO
-    peak_capital: Decimal = _ZERO
-    max_drawdown: Decimal = _ZERO  # fraction of the peak
-    stopped: str = ""
-
-
 @dataclass(slots=True)
 class _Order:
     pool: PoolState
@@ -148,114 +86,6 @@ class _Order:
     quantity: Decimal = _ZERO
     notional: Decimal = _ZERO
     profit: Decimal = _ZERO
-
-
-class Cycle:
-    """One cycle as a strategy sees it in ``on_cycle`` (``ctx.cycle``).
-
-    Attributes:
-        number: the cycle number (1, 2, ...; continued after a restart).
-        cycle_id: the id carried by the cycle's events.
-        price: the fetched price event (``current_price``, buy and sell prices).
-        available_capital: the pools' free cash.
-        indicators: the RSI and MACD readings with their signals.
-        busy_pools: the names of the pools with an order in flight.
-        pools: the bot's pools (live objects: changes to targets are saved with
-            :meth:`touch`).
-    """
-
-    __slots__ = (
-        "_runner",
-        "available_capital",
-        "busy_pools",
-        "cycle_id",
-        "indicators",
-        "number",
-        "price",
-    )
-
-    def __init__(  # noqa: PLR0917 - built only by the runner
-        self,
-        runner: BotRunner,
-        number: int,
-        cycle_id: str,
-        price: MarketPriceFetched,
-        available_capital: Decimal,
-        indicators: tuple[IndicatorValue, ...],
-    ) -> None:
-        self._runner = runner
-        self.number = number
-        self.cycle_id = cycle_id
-        self.price = price
-        self.available_capital = available_capital
-        self.indicators = indicators
-        #: Names of the pools with an order in flight (no new order for them).
-        self.busy_pools: set[str] = runner._busy
-
-    @property
-    def pools(self) -> list[PoolState]:
-        """The bot's pools, in order."""
-        return self._runner.pools
-
-    @property
-    def current_price(self) -> Decimal:
-        """The fetched price."""
-        return self.price.current_price
-
-    @property
-    def step_size(self) -> Decimal:
-        """The quantity step of the traded instrument."""
-        return self._runner.instrument.step_size
-
-    def signal(self, name: str) -> IndicatorValue | None:
-        """Return the reading of indicator ``name`` (``RSI``, ``MACD``), if computed."""
-        for reading in self.indicators:
-            if reading.name == name:
-                return reading
-        return None
-
-    def busy(self, pool: PoolState) -> bool:
-        """Whether ``pool`` has an order in flight."""
-        return pool.name in self._runner._busy
-
-    def touch(self, pool: PoolState) -> None:
-        """Mark ``pool`` changed (its targets), to be saved when the cycle completes."""
-        self._runner._dirty.add(pool.name)
-
-    def buy(self, pool: PoolState, quantity: Decimal, *, reason: str = "") -> bool:
-        """Publish ``BuyConditionMet`` and send a market buy of ``quantity`` for ``pool``."""
-        runner = self._runner
-        runner.bus.publish(
-            BuyConditionMet(
-                ts=runner.clock.now(),
-                cycle_id=self.cycle_id,
-                indicators=self.indicators,
-                current_price=self.price.current_price,
-                pool=pool.name,
-            )
-        )
-        decision = Decision(
-            action=Action.BUY, symbol=runner.symbol, quantity=quantity, reason=reason
-        )
-        return runner._order(self, pool, decision, self.price.current_buy_price)
-
-    def sell(self, pool: PoolState, quantity: Decimal | None = None, *, reason: str = "") -> bool:
-        """Publish ``SellConditionMet`` and send a market sale of the pool's position."""
-        runner = self._runner
-        runner.bus.publish(
-            SellConditionMet(
-                ts=runner.clock.now(),
-                cycle_id=self.cycle_id,
-                indicators=self.indicators,
-                current_price=self.price.current_price,
-                pool=pool.name,
-            )
-        )
-        amount = pool.quantity if quantity is None else min(quantity, pool.quantity)
-        decision = Decision(
-            action=Action.SELL, symbol=runner.symbol, quantity=amount, reason=reason
-        )
-        return runner._order(self, pool, decision, self.price.current_sell_price)
 
 
 class BotRunner:
