@@ -36,6 +36,8 @@ from riskbus.model.instruments import Instrument
 __all__ = ["FillLedger"]
 
 _ZERO = Decimal(0)
+#: the time kept for a trade without one: never forgotten (it could come again any time)
+_UNTIMED = 2**62
 
 
 @dataclass(slots=True)
@@ -54,7 +56,9 @@ class FillLedger:
 
     def __init__(self) -> None:
         self._orders: dict[str, _Order] = {}
-        self._counted: set[tuple[str, str]] = set()  # (symbol, trade id)
+        #: symbol → {trade id: venue time (ms)} of the trades counted and still readable
+        #: (those at or after the next read's start; older ones are forgotten)
+        self._counted: dict[str, dict[str, int]] = {}
         self._since: dict[str, int] = {}
         self._read: set[str] = set()
 
@@ -88,21 +92,22 @@ class FillLedger:
         baseline (the symbol's first read: nothing is new)."""
         baseline = symbol not in self._read
         self._read.add(symbol)
+        counted = self._counted.setdefault(symbol, {})
         fills: list[OrderFilled] = []
         for trade in sorted(trades, key=_order_key):
             stamp = trade.get("timestamp")
             if stamp is not None:
                 self._since[symbol] = max(self._since.get(symbol, 0), int(stamp))
-            key = (symbol, _trade_id(trade))
-            if key in self._counted:
+            trade_id = _trade_id(trade)
+            if trade_id in counted:
                 continue
-            self._counted.add(key)
+            counted[trade_id] = _UNTIMED if stamp is None else int(stamp)
             amount = instrument.quantize_quantity(
                 to_decimal(trade.get("amount")) or _ZERO, ROUND_HALF_EVEN
             )
             if amount <= 0:
                 continue
-            order_id = str(trade.get("order") or f"trade-{key[1]}")
+            order_id = str(trade.get("order") or f"trade-{trade_id}")
             order = self._orders.get(order_id)
             if order is None:
                 order = self._orders[order_id] = _Order(f"{venue}-{order_id}", None)
@@ -117,7 +122,7 @@ class FillLedger:
             fills.append(
                 _fill(
                     trade,
-                    key[1],
+                    trade_id,
                     order=order,
                     venue_order_id=order_id,
                     quantity=quantity,
@@ -126,6 +131,8 @@ class FillLedger:
                     ts=ts,
                 )
             )
+        start = self._since.get(symbol, 0)  # the next read's start: older ones never return
+        self._counted[symbol] = {key: at for key, at in counted.items() if at >= start}
         return fills, baseline
 
 

@@ -98,7 +98,7 @@ def test_trades_without_ids_are_told_apart_by_what_they_are() -> None:
         "70-5-buy-0.1-50000.0",
         "70-6-buy-0.1-50000.0",
     ]
-    assert read(ledger, a, b) == []
+    assert read(ledger, b) == []  # the next read starts at b's time: b comes again
 
 
 def test_zero_trades_and_unknown_orders_of_placed_commands_without_ids_are_skipped() -> None:
@@ -110,3 +110,17 @@ def test_zero_trades_and_unknown_orders_of_placed_commands_without_ids_are_skipp
     ledger.placed(command, None, [])  # no venue id: nothing to match later
     assert read(ledger, trade(1, "1", "0")) == []
     assert [f.client_order_id for f in read(ledger, trade(2, "1", "0.1"))] == ["binance-1"]
+
+
+def test_only_trades_the_next_read_can_return_are_remembered() -> None:
+    ledger = FillLedger()
+    read(ledger)
+    read(ledger, trade(1, "1", "0.1", stamp=1_000), trade(2, "2", "0.1", stamp=2_000))
+    read(ledger, trade(2, "2", "0.1", stamp=2_000), trade(3, "3", "0.1", stamp=2_000))
+    assert ledger.since("BTC/USDT") == 2_000
+    assert sorted(ledger._counted["BTC/USDT"]) == ["2", "3"]  # trade 1 is before the start
+    assert read(ledger, trade(3, "3", "0.1", stamp=2_000)) == []  # still known
+    untimed = trade(None, "4", "0.1", stamp=0) | {"timestamp": None}
+    assert len(read(ledger, untimed)) == 1
+    assert read(ledger, untimed) == []  # kept: it has no time to be forgotten by
+    assert ledger.since("BTC/USDT") == 2_000
