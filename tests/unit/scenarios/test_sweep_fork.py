@@ -21,13 +21,28 @@ def _collect(batches: list[list[int]], work: Any, workers: int) -> list[dict[str
 
 
 def _slow_square(batch: list[int]) -> list[dict[str, Any]]:
-    time.sleep(0.01)  # long enough that every process gets batches
+    time.sleep(0.01)
     return [{"n": n, "square": n * n, "pid": os.getpid()} for n in batch]
 
 
+#: set by a child's first batch (made before the fork, so every process shares it)
+CHILD_WORKED = multiprocessing.get_context("fork").Event()
+
+
+def _square_after_a_child(batch: list[int]) -> list[dict[str, Any]]:
+    """Like :func:`_slow_square`, but this process waits until a child has worked (however
+    slowly the children start, e.g. under coverage)."""
+    if os.getpid() == PARENT:
+        assert CHILD_WORKED.wait(timeout=30)
+    else:
+        CHILD_WORKED.set()
+    return _slow_square(batch)
+
+
 def test_every_batch_runs_once_and_the_children_share_the_work() -> None:
+    CHILD_WORKED.clear()
     batches = [[n, n + 100] for n in range(40)]
-    records = _collect(batches, _slow_square, workers=3)
+    records = _collect(batches, _square_after_a_child, workers=3)
     assert sorted(r["n"] for r in records) == sorted(n for batch in batches for n in batch)
     assert all(r["square"] == r["n"] ** 2 for r in records)
     pids = {r["pid"] for r in records}
@@ -46,14 +61,17 @@ class Unpicklable(Exception):
 
 
 def _fail_in_child(kind: str) -> Any:
+    CHILD_WORKED.clear()
+
     def work(batch: list[int]) -> list[dict[str, Any]]:
         if os.getpid() != PARENT:
+            CHILD_WORKED.set()
             if kind == "raise":
                 raise ValueError(f"bad batch {batch}")
             if kind == "unpicklable":
                 raise Unpicklable("cannot travel")
             os._exit(3)  # killed: nothing more comes through the pipe
-        time.sleep(0.02)  # leave the children time to take batches
+        assert CHILD_WORKED.wait(timeout=30)  # a child takes a batch, however slow to start
         return [{"n": n} for n in batch]
 
     return work
