@@ -152,6 +152,7 @@ def test_guard_with_an_invalid_config_exits_2_naming_key_and_line(
         (["--symbols", "MNQ,XYZ"], "XYZ"),
         (["--symbols", " , "], "give at least one symbol"),
         (["--duration", "-1"], "--duration must be > 0"),
+        (["--fills", "0"], "--fills must be > 0"),
     ],
 )
 def test_guard_bad_options_exit_2_naming_them(

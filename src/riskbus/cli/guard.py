@@ -135,6 +135,14 @@ def guard(
         float, typer.Option("--poll", help="Seconds between config/admin-request polls.")
     ] = 2.0,
     tick: Annotated[float, typer.Option("--tick", help="Seconds between market ticks.")] = 1.0,
+    fills: Annotated[
+        float | None,
+        typer.Option(
+            "--fills",
+            help="Live venue: seconds between reads of the account's new fills "
+            "(default: every tick).",
+        ),
+    ] = None,
     drill: Annotated[
         bool, typer.Option("--drill", help="Dry run: drive one daily-loss breach at start.")
     ] = False,
@@ -153,7 +161,12 @@ def guard(
     ] = None,
 ) -> None:
     """Run the live risk guard until SIGINT/SIGTERM (or --duration seconds)."""
-    for value, name in ((duration, "--duration"), (poll, "--poll"), (tick, "--tick")):
+    for value, name in (
+        (duration, "--duration"),
+        (poll, "--poll"),
+        (tick, "--tick"),
+        (fills, "--fills"),
+    ):
         _positive(value, name)
     risk = load_config(config)  # exit 2 naming file, key and line
     if exchange is not None:  # checked even in a dry run: a typo surfaces before going live
@@ -169,6 +182,7 @@ def guard(
         database=database,
         poll_interval=seconds(poll),
         tick_interval=seconds(tick),
+        fills_interval=None if fills is None else seconds(fills),
         sandbox=sandbox,
         api_base_url=api_base_url,
         bridge_url=bridge,

@@ -82,6 +82,8 @@ class GuardOptions:
         poll_interval: ns between polls of the config file and of the admin requests
             (``None``: no file watch, commands only).
         tick_interval: ns between two market-data ticks (``None``: no feed).
+        fills_interval: on a live venue, ns between two reads of the account's new fills
+            (``FetchFills``: a heavier call than a price); ``None``: at every tick.
         sandbox: use the ccxt venue's test environment.
         api_base_url: send the ccxt venue's requests to this host instead.
         seed: the seed of the simulated market.
@@ -101,6 +103,7 @@ class GuardOptions:
     database: str | None = None
     poll_interval: int | None = 2 * SECOND
     tick_interval: int | None = SECOND
+    fills_interval: int | None = None
     sandbox: bool = False
     api_base_url: str | None = None
     seed: int = 7

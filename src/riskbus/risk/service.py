@@ -168,6 +168,7 @@ class GuardService:
         self._started_at: int | None = None
         self._stopped = False
         self._stop: asyncio.Event | None = None
+        self._fills_read_at: int | None = None  # when the feed last asked for new fills
         #: The bridge consumer (with ``options.bridge_url``), connected by :meth:`start`.
         self.bridge: StreamConsumer | None = None
 
@@ -361,13 +362,19 @@ class GuardService:
             venue.advance()
             self.publish_quotes()
             return
+        now = self.clock.now()
         # Bridged bots' fills arrive through the bridge; the venue's history would count
         # them again whenever an order answer listed no trade ids.
-        fills = self.options.bridge_url is None
+        every = self.options.fills_interval
+        fills = self.options.bridge_url is None and (
+            every is None or self._fills_read_at is None or now - self._fills_read_at >= every
+        )
+        if fills:
+            self._fills_read_at = now
         for symbol in self.symbols:
-            self.bus.send(FetchPrice(ts=self.clock.now(), symbol=symbol, cycle_id="guard"))
+            self.bus.send(FetchPrice(ts=now, symbol=symbol, cycle_id="guard"))
             if fills:
-                self.bus.send(FetchFills(ts=self.clock.now(), symbol=symbol, request_id="guard"))
+                self.bus.send(FetchFills(ts=now, symbol=symbol, request_id="guard"))
 
     def publish_quotes(self) -> None:
         """Publish the simulated venue's current quote of every watched symbol."""

@@ -96,3 +96,46 @@ def test_a_trade_made_elsewhere_is_fetched_and_cut_to_the_limit(tmp_path: Path) 
     assert enforcement.rule == "max_contracts_per_instrument"
     venue_side = [(t["side"], t["amount"]) for t in result["trades"]]
     assert venue_side == [("buy", pytest.approx(1.0)), ("sell", pytest.approx(0.5))]
+
+
+def test_fills_are_read_at_their_own_pace_and_not_with_a_bridge(tmp_path: Path) -> None:
+    config = tmp_path / "risk.yaml"
+    config.write_text(CONFIG)
+
+    async def counts(**options: Any) -> dict[str, int]:
+        sent: dict[str, int] = {"FetchPrice": 0, "FetchFills": 0}
+
+        def count(message: Message) -> None:
+            if type(message).__name__ in sent:
+                sent[type(message).__name__] += 1
+
+        async with serve(stepped("sideways")) as server:
+            store = open_store(f"sqlite:///{tmp_path / 'guard.db'}")
+            guard = GuardService(
+                GuardOptions(
+                    config=config,
+                    exchange="binance",
+                    api_base_url=server.url,
+                    symbols=("BTC/USDT",),
+                    poll_interval=None,
+                    tick_interval=20_000_000,  # 20 ms
+                    **options,
+                ),
+                clock=LiveClock(),
+                store=store,
+                environ=ENV,
+            )
+            guard.bus.subscribe("*", count)
+            running = asyncio.create_task(guard.run(duration=20))
+            try:
+                await _until(lambda: sent["FetchPrice"] >= 30)
+            finally:
+                guard.request_stop()
+                await running
+                store.close()
+        return sent
+
+    paced = asyncio.run(counts(fills_interval=200_000_000))  # 200 ms: every 10th tick
+    assert 1 <= paced["FetchFills"] <= paced["FetchPrice"] // 4
+    every_tick = asyncio.run(counts())
+    assert every_tick["FetchFills"] == every_tick["FetchPrice"]
