@@ -50,9 +50,7 @@ from riskbus.execution.runs import (
     ExecutionStats,
     OrderRun,
     PlanRun,
-    SavedOrder,
     SavedRun,
-    restore_stats,
 )
 from riskbus.execution.validator import SafetyValidator
 from riskbus.model.catalogue import InstrumentRegistry
@@ -195,30 +193,10 @@ class ExecutionEngine:
         plan = msgspec.json.decode(raw_plan, type=RebalancePlan)
         saved = msgspec.json.decode(raw_run, type=SavedRun)
         self.plans[plan_id] = plan
-        run = PlanRun(
-            plan, dry_run=saved.dry_run, max_parallel=saved.max_parallel, now=saved.started_at
-        )
-        self.runs[plan_id] = run
-        for order_id, state in saved.orders.items():
-            order_run = run.orders[order_id]
-            order_run.status = PlanOrderStatus(state.status)
-            order_run.attempt = state.attempt
-            order_run.client_order_id = state.client_order_id
-            order_run.filled, order_run.usd, order_run.fees = state.filled, state.usd, state.fees
-            if state.client_order_id:
-                self._by_client_id[state.client_order_id] = (plan_id, order_id)
-        restore_stats(run)
-        phase = saved.phase if saved.phase != "settle" else "buy"
-        run.phase = phase
-        side = OrderSide.SELL if phase == "sell" else OrderSide.BUY
-        for order in plan.orders:
-            order_run = run.orders[order.order_id]
-            if order.side is not side or order_run.status in TERMINAL:
-                continue
-            if order_run.status in (PlanOrderStatus.EXECUTING, PlanOrderStatus.PARTIAL):
-                run.in_flight.add(order.order_id)
-            else:
-                run.queue.append(order.order_id)
+        run = self.runs[plan_id] = PlanRun.restore(plan, saved)
+        for order_id, order_run in run.orders.items():
+            if order_run.client_order_id:
+                self._by_client_id[order_run.client_order_id] = (plan_id, order_id)
         self._pump(run)
         for order_id in sorted(run.in_flight):
             self._ask_venue(run, run.orders[order_id])
@@ -261,12 +239,7 @@ class ExecutionEngine:
             self._save(run)
             self._pump(run)
             return
-        if report.filled_qty > order_run.filled and report.avg_fill_price is not None:
-            order_run.filled = report.filled_qty
-            order_run.usd = report.filled_qty * report.avg_fill_price
-            if report.fee is not None:
-                order_run.fees = report.fee
-            order_run.status = PlanOrderStatus.PARTIAL
+        order_run.take_report(report)
         if report.status is OrderStatus.FILLED:
             self._finish_filled(run, order_run)
         elif report.status in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
@@ -602,27 +575,8 @@ class ExecutionEngine:
     def _save(self, run: PlanRun) -> None:
         if self.store is None:
             return
-        saved = SavedRun(
-            dry_run=run.dry_run,
-            max_parallel=run.max_parallel,
-            started_at=run.stats.started_at,
-            phase=run.phase,
-            outcome=run.outcome,
-            orders={
-                order_id: SavedOrder(
-                    status=o.status.value,
-                    attempt=o.attempt,
-                    client_order_id=o.client_order_id,
-                    filled=o.filled,
-                    usd=o.usd,
-                    fees=o.fees,
-                )
-                for order_id, o in run.orders.items()
-            },
-        )
-        self.store.checkpoints.put(
-            RUN_KEY + run.plan.plan_id, msgspec.json.encode(saved).decode(), ts=self.clock.now()
-        )
+        saved = msgspec.json.encode(run.saved()).decode()
+        self.store.checkpoints.put(RUN_KEY + run.plan.plan_id, saved, ts=self.clock.now())
 
     def _emit(self, event: Event) -> None:
         self.bus.publish(event)

@@ -14,6 +14,8 @@ import msgspec
 
 from riskbus.core.clock import SECOND
 from riskbus.execution.plans import PlanOrder, PlanOrderStatus, RebalancePlan
+from riskbus.model.enums import OrderSide
+from riskbus.model.events.account import OrderReport
 from riskbus.model.money import ZERO
 
 __all__ = [
@@ -99,6 +101,15 @@ class OrderRun:
         self.usd = ZERO
         self.fees = ZERO
 
+    def take_report(self, report: OrderReport) -> None:
+        """Take what the venue reports filled, when it is more than known (then PARTIAL)."""
+        if report.filled_qty > self.filled and report.avg_fill_price is not None:
+            self.filled = report.filled_qty
+            self.usd = report.filled_qty * report.avg_fill_price
+            if report.fee is not None:
+                self.fees = report.fee
+            self.status = PlanOrderStatus.PARTIAL
+
 
 class PlanRun:
     """One execution of a plan: its orders' states, its stats, and whether it is done."""
@@ -117,6 +128,54 @@ class PlanRun:
         self.cancel_requested = False
         self.done = False
         self.outcome = ""
+
+    @classmethod
+    def restore(cls, plan: RebalancePlan, saved: SavedRun) -> PlanRun:
+        """The run of ``plan`` as a previous engine saved it, ready to go on: its orders'
+        states and stats; the current side's open orders in flight, the others queued (a
+        run saved while settling goes on with the buys)."""
+        run = cls(
+            plan, dry_run=saved.dry_run, max_parallel=saved.max_parallel, now=saved.started_at
+        )
+        for order_id, state in saved.orders.items():
+            order_run = run.orders[order_id]
+            order_run.status = PlanOrderStatus(state.status)
+            order_run.attempt = state.attempt
+            order_run.client_order_id = state.client_order_id
+            order_run.filled, order_run.usd, order_run.fees = state.filled, state.usd, state.fees
+        restore_stats(run)
+        run.phase = phase = saved.phase if saved.phase != "settle" else "buy"
+        side = OrderSide.SELL if phase == "sell" else OrderSide.BUY
+        for order in plan.orders:
+            order_run = run.orders[order.order_id]
+            if order.side is not side or order_run.status in TERMINAL:
+                continue
+            if order_run.status in (PlanOrderStatus.EXECUTING, PlanOrderStatus.PARTIAL):
+                run.in_flight.add(order.order_id)
+            else:
+                run.queue.append(order.order_id)
+        return run
+
+    def saved(self) -> SavedRun:
+        """The run's state as a checkpoint stores it."""
+        return SavedRun(
+            dry_run=self.dry_run,
+            max_parallel=self.max_parallel,
+            started_at=self.stats.started_at,
+            phase=self.phase,
+            outcome=self.outcome,
+            orders={
+                order_id: SavedOrder(
+                    status=o.status.value,
+                    attempt=o.attempt,
+                    client_order_id=o.client_order_id,
+                    filled=o.filled,
+                    usd=o.usd,
+                    fees=o.fees,
+                )
+                for order_id, o in self.orders.items()
+            },
+        )
 
     def status(self, order_id: str) -> PlanOrderStatus:
         """The status of one plan order."""
