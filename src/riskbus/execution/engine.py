@@ -376,7 +376,7 @@ class ExecutionEngine:
         self._by_client_id[client_id] = (plan_id, order.order_id)
         market = self._market(run.plan, order)
         choice = self.venues.select(dry_run=run.dry_run, hint=order.platform)
-        quantity = self._quantity(market, order)
+        quantity = self._down(market, order.quantity, "step_size")
         order_run.status = PlanOrderStatus.EXECUTING
         run.in_flight.add(order.order_id)
         self._save(run)
@@ -413,7 +413,9 @@ class ExecutionEngine:
                 side=order.side,
                 quantity=quantity,
                 order_type=OrderType.MARKET if order.limit_price is None else OrderType.LIMIT,
-                price=self._price(market, order.limit_price),
+                price=None
+                if order.limit_price is None
+                else self._down(market, order.limit_price, "tick_size"),
                 strategy="rebalance",
             )
         )
@@ -602,17 +604,14 @@ class ExecutionEngine:
     def _market(self, plan: RebalancePlan, order: PlanOrder) -> str:
         return order.symbol if "/" in order.symbol else f"{order.symbol}/{plan.cash}"
 
-    def _quantity(self, market: str, order: PlanOrder) -> Decimal:
-        if market not in self.instruments:
-            return order.quantity
-        step = self.instruments.get(market).step_size
-        return (order.quantity / step).to_integral_value(rounding=ROUND_DOWN) * step
-
-    def _price(self, market: str, price: Decimal | None) -> Decimal | None:
-        if price is None or market not in self.instruments:
-            return price
-        tick = self.instruments.get(market).tick_size
-        return (price / tick).to_integral_value(rounding=ROUND_DOWN) * tick
+    def _down(self, market: str, value: Decimal, grid: str) -> Decimal:
+        """``value`` rounded down to the instrument's ``step_size``/``tick_size`` (as is for
+        a market the registry does not know)."""
+        instrument = self.instruments.find(market)
+        if instrument is None:
+            return value
+        step: Decimal = getattr(instrument, grid)
+        return (value / step).to_integral_value(rounding=ROUND_DOWN) * step
 
     def _run(self, plan_id: str) -> PlanRun:
         run = self.runs.get(plan_id)
