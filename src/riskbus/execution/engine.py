@@ -41,6 +41,7 @@ from riskbus.core.errors import InvalidValueError
 from riskbus.core.ids import derive_id
 from riskbus.core.messages import Event
 from riskbus.exchange.registry import ExchangeRegistry, Selection
+from riskbus.execution.inflight import InFlightOrders
 from riskbus.execution.plans import PlanOrder, PlanOrderStatus, RebalancePlan
 from riskbus.execution.runs import (
     PLAN_KEY,
@@ -54,8 +55,8 @@ from riskbus.execution.runs import (
 )
 from riskbus.execution.validator import SafetyValidator
 from riskbus.model.catalogue import InstrumentRegistry
-from riskbus.model.commands import CancelOrder, FetchOrder, SubmitOrder
-from riskbus.model.enums import OrderSide, OrderStatus, OrderType
+from riskbus.model.commands import CancelOrder, SubmitOrder
+from riskbus.model.enums import OrderSide, OrderType
 from riskbus.model.events.account import OrderStatusReported
 from riskbus.model.events.execution import (
     PlanCancelled,
@@ -132,8 +133,8 @@ class ExecutionEngine:
         self.plans: dict[str, RebalancePlan] = {}
         self.runs: dict[str, PlanRun] = {}
         self._by_client_id: dict[str, tuple[str, str]] = {}
-        #: how often the venue said it does not know an order a previous engine sent
-        self._unseen: dict[str, int] = {}
+        #: settles the orders a previous engine left in flight (see :meth:`resume`)
+        self.in_flight = InFlightOrders(self)
         self._callbacks: dict[str, list[Callable[[Event], None]]] = {}
         self._gateways: dict[str, OrderGateway] = {}
         self.store = store
@@ -151,7 +152,9 @@ class ExecutionEngine:
                 bus.subscribe(topic, self._on_order_event, component="ExecutionEngine")
             )
         self._subscriptions.append(
-            bus.subscribe(OrderStatusReported, self._on_order_status, component="ExecutionEngine")
+            bus.subscribe(
+                OrderStatusReported, self.in_flight.on_status, component="ExecutionEngine"
+            )
         )
 
     # -- API ------------------------------------------------------------------------------
@@ -174,12 +177,9 @@ class ExecutionEngine:
         """Finish a plan a previous engine started, from the store.
 
         Orders that ended stay ended. Orders that were sent (``executing``/``partial``) are
-        not sent again: the engine asks the venue for each one's state (``FetchOrder``) and
-        settles it from the answer — filled, cancelled or rejected as the venue says, asked
-        again every ``retry_delay`` while it is open or not yet at the venue, and sent again
-        (new client order id) only when the venue still does not know it after
-        ``retry_attempts`` asks: a request older than that is taken as lost. Orders never
-        sent, or waiting for a retry, are sent now.
+        not sent again: :attr:`in_flight` asks the venue for each one's state and settles it
+        from the answer (:mod:`riskbus.execution.inflight`). Orders never sent, or waiting
+        for a retry, are sent now.
 
         Raises:
             InvalidValueError: no store, or no stored plan or run for ``plan_id``.
@@ -199,66 +199,8 @@ class ExecutionEngine:
                 self._by_client_id[order_run.client_order_id] = (plan_id, order_id)
         self._pump(run)
         for order_id in sorted(run.in_flight):
-            self._ask_venue(run, run.orders[order_id])
+            self.in_flight.ask(run, run.orders[order_id])
         return run
-
-    def _ask_venue(self, run: PlanRun, order_run: OrderRun) -> None:
-        """Ask the venue for the state of an order a previous engine sent."""
-        if not self.bus.has_handler(FetchOrder) or order_run.status in TERMINAL:
-            return  # no venue to ask: its events (or the reconciler) must settle it
-        self.bus.send(
-            FetchOrder(
-                ts=self.clock.now(),
-                client_order_id=order_run.client_order_id,
-                symbol=self._market(run.plan, order_run.order),
-            )
-        )
-
-    def _on_order_status(self, event: OrderStatusReported) -> None:
-        key = self._by_client_id.get(event.client_order_id)
-        if key is None:
-            return
-        run = self.runs[key[0]]
-        order_run = run.orders[key[1]]
-        if order_run.status in TERMINAL or event.client_order_id != order_run.client_order_id:
-            return
-        report = event.report
-        if report is None:
-            # Not at the venue (yet): the request may still be on its way, so ask again
-            # after the retry delay; only when it is still unknown after retry_attempts
-            # asks is it taken as lost and sent again (under a new client order id).
-            unseen = self._unseen[event.client_order_id] = (
-                self._unseen.get(event.client_order_id, 0) + 1
-            )
-            if unseen <= self.retry_attempts:
-                self._ask_later(run, order_run)
-                return
-            run.in_flight.discard(order_run.order.order_id)
-            order_run.status = PlanOrderStatus.QUEUED
-            run.queue.appendleft(order_run.order.order_id)
-            self._save(run)
-            self._pump(run)
-            return
-        order_run.take_report(report)
-        if report.status is OrderStatus.FILLED:
-            self._finish_filled(run, order_run)
-        elif report.status in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
-            if order_run.filled > 0 and not run.cancel_requested:
-                self._finish_filled(run, order_run)
-            else:
-                self._finish_cancelled(run, order_run)
-        elif report.status in (OrderStatus.REJECTED, OrderStatus.DENIED):
-            self._finish_failed(run, order_run, "REJECTED_BY_VENUE: found on resume")
-        else:  # still working at the venue: ask again after the retry delay
-            self._save(run)
-            self._ask_later(run, order_run)
-
-    def _ask_later(self, run: PlanRun, order_run: OrderRun) -> None:
-        self.clock.set_alarm(
-            f"plan-status:{order_run.client_order_id}",
-            self.clock.now() + self.retry_delay,
-            lambda: self._ask_venue(run, order_run),
-        )
 
     def on(self, name: str, callback: Callable[[Event], None]) -> None:
         """Call ``callback(event)`` for events whose callback name is ``name``."""
