@@ -70,10 +70,9 @@ def _venue(prices: list[float]) -> tuple[SimulatedExchange, list[int]]:
     return exchange, count
 
 
-def market_orders(n: int) -> float:
-    """Submit ``n`` alternating market orders; return the seconds the submits took."""
-    exchange, count = _venue([100.0])
-    orders = [
+def _market_orders(n: int) -> list[SubmitOrder]:
+    """``n`` market orders for 1 BTC, selling and buying in turn (the timed loops' input)."""
+    return [
         SubmitOrder(
             ts=0,
             client_order_id=f"o{k}",
@@ -83,6 +82,12 @@ def market_orders(n: int) -> float:
         )
         for k in range(n)
     ]
+
+
+def market_orders(n: int) -> float:
+    """Submit ``n`` alternating market orders; return the seconds the submits took."""
+    exchange, count = _venue([100.0])
+    orders = _market_orders(n)
     submit = exchange.submit
     start = time.perf_counter()
     for command in orders:
@@ -153,16 +158,7 @@ _BUILT = 50_000  # commands built by every --orders run, whatever N is
 def submit_only(n: int) -> None:
     """Build ``_BUILT`` market orders, submit the first ``n``, exit without tearing down."""
     exchange, count = _venue([100.0])
-    orders = [
-        SubmitOrder(
-            ts=0,
-            client_order_id=f"o{k}",
-            symbol="BTC/USDT",
-            side=OrderSide.BUY if k % 2 else OrderSide.SELL,
-            quantity=Decimal(1),
-        )
-        for k in range(_BUILT)
-    ]
+    orders = _market_orders(_BUILT)
     submit = exchange.submit
     for command in orders[:n]:
         submit(command)

@@ -409,8 +409,8 @@ class Portfolio:
         for asset, amount in balances.items():
             if asset != quote and amount:
                 total += amount * self._asset_price(asset, quote)
-        # Read per event by the risk rules: ``is_open`` and ``instrument.is_derivative`` are
-        # tested on the position's own fields (same package) rather than through properties.
+        # Read per event by the risk rules: only the derivative positions are walked, and
+        # ``is_open`` is tested on the position's own field (same package), not a property.
         for position in self._derivatives:
             quantity = position._quantity
             if not quantity:

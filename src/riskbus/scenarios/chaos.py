@@ -50,7 +50,7 @@ from riskbus.model.commands import FetchPrice
 from riskbus.model.events.bot import BotMonitoringCycleStarted
 from riskbus.model.events.faults import FaultHealed, FaultStarted
 from riskbus.model.events.market import MarketPriceFetchFailed
-from riskbus.scenarios.schema import (
+from riskbus.scenarios.schema_chaos import (
     DelayEvent,
     DropEvent,
     ExchangeOutage,
